@@ -1,0 +1,153 @@
+// All configuration, parsed once at start-up from the environment. A bad value stops the process
+// with a message that names the variable. Nothing else in Hookline reads process.env.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { parseDuration, parseDurationList } from "./duration.js";
+import { DEFAULT_RETRY_SCHEDULE_MS } from "./retry-schedule.js";
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: "custom", message: `"${text}" is not a duration (e.g. 250ms, 5s, 5m)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const list = z
+  .string()
+  .default("")
+  .transform((text) =>
+    text
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
+const base64Key = z.string().transform((text, ctx) => {
+  const key = Buffer.from(text, "base64");
+  if (key.length !== 32) {
+    ctx.addIssue({ code: "custom", message: "must be 32 bytes, base64-encoded (openssl rand -base64 32)" });
+    return z.NEVER;
+  }
+  return key;
+});
+
+/** The environment variables Hookline reads, with their defaults. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Postgres; the database is created on start if it is missing. */
+  DATABASE_URL: z.url().default("postgres://root@127.0.0.1:5432/hookline"),
+  /** Redis for BullMQ and pub/sub. */
+  REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+  /** API port. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Bootstrap admin key; generated and printed once when unset. */
+  HOOKLINE_ADMIN_KEY: z.string().min(20).optional(),
+  /** 32 bytes, base64: seals endpoint secrets at rest. Required in production. */
+  HOOKLINE_ENCRYPTION_KEY: base64Key.optional(),
+  /** Former encryption keys, comma-separated: still open old rows while they are re-sealed. */
+  HOOKLINE_ENCRYPTION_KEYS_RETIRED: list.pipe(z.array(base64Key)),
+  /** CIDRs and host names exempt from the SSRF guard (local receivers in development and tests). */
+  HOOKLINE_ALLOWED_DESTINATIONS: list,
+  /** Only https endpoint URLs are accepted. */
+  HOOKLINE_HTTPS_ONLY: z.stringbool().default(false),
+  /** Delays after the first try. */
+  HOOKLINE_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_RETRY_SCHEDULE_MS.map((ms) => `${ms}ms`).join(","))
+    .transform((text, ctx) => {
+      try {
+        return parseDurationList(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Deliveries in flight per worker process. */
+  HOOKLINE_WORKER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(availableParallelism() * 50),
+  /** Largest accepted event payload (bytes of JSON). */
+  HOOKLINE_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024),
+  HOOKLINE_CONNECT_TIMEOUT: duration("5s"),
+  HOOKLINE_REQUEST_TIMEOUT: duration("15s"),
+  /** How long a rotated-out endpoint secret still signs. */
+  HOOKLINE_SECRET_ROTATION_GRACE: duration("24h"),
+  /** BullMQ key prefix; one per deployment (tests use one per file). */
+  HOOKLINE_QUEUE_PREFIX: z.string().min(1).default("hookline"),
+  /** How often the reconciler looks for due deliveries that have no job. */
+  HOOKLINE_RECONCILE_INTERVAL: duration("10s"),
+  /** How overdue a delivery must be before the reconciler re-enqueues it. */
+  HOOKLINE_RECONCILE_GRACE: duration("30s"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Where the generated development encryption key is kept between restarts. */
+  HOOKLINE_DEV_KEY_FILE: z.string().default(".hookline/encryption.key"),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment into a Config, or throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(env: z.infer<typeof configSchema>) {
+  return {
+    env: env.NODE_ENV,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    port: env.PORT,
+    adminKey: env.HOOKLINE_ADMIN_KEY,
+    encryptionKey: env.HOOKLINE_ENCRYPTION_KEY ?? developmentKey(env.NODE_ENV, env.HOOKLINE_DEV_KEY_FILE),
+    retiredEncryptionKeys: env.HOOKLINE_ENCRYPTION_KEYS_RETIRED,
+    allowedDestinations: env.HOOKLINE_ALLOWED_DESTINATIONS,
+    httpsOnly: env.HOOKLINE_HTTPS_ONLY,
+    retryScheduleMs: env.HOOKLINE_RETRY_SCHEDULE,
+    workerConcurrency: env.HOOKLINE_WORKER_CONCURRENCY,
+    maxPayloadBytes: env.HOOKLINE_MAX_PAYLOAD_BYTES,
+    connectTimeoutMs: env.HOOKLINE_CONNECT_TIMEOUT,
+    requestTimeoutMs: env.HOOKLINE_REQUEST_TIMEOUT,
+    secretRotationGraceMs: env.HOOKLINE_SECRET_ROTATION_GRACE,
+    queuePrefix: env.HOOKLINE_QUEUE_PREFIX,
+    reconcileIntervalMs: env.HOOKLINE_RECONCILE_INTERVAL,
+    reconcileGraceMs: env.HOOKLINE_RECONCILE_GRACE,
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+/** Outside production a missing key is generated once and kept in a local file, so restarts can
+ * still open the secrets sealed before. */
+function developmentKey(nodeEnv: string, file: string): Buffer {
+  if (nodeEnv === "production") {
+    throw new ConfigError("invalid configuration:\n  HOOKLINE_ENCRYPTION_KEY: required in production");
+  }
+  if (existsSync(file)) return Buffer.from(readFileSync(file, "utf8").trim(), "base64");
+  const key = randomBytes(32);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${key.toString("base64")}\n`, { mode: 0o600 });
+  return key;
+}

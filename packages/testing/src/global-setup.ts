@@ -1,0 +1,2 @@
+// Placeholder replaced by the integration harness.
+export default async function setup() {}
