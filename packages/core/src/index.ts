@@ -6,3 +6,5 @@ export * from "./ids.js";
 export * from "./retry-schedule.js";
 export * from "./secret-box.js";
 export * from "./signing.js";
+export * from "./destination-guard.js";
+export * from "./guarded-lookup.js";
