@@ -1,0 +1,71 @@
+// createApp(deps): the Express app with its middleware order: logs and metrics, health and docs,
+// JSON parsing with size limits, the v1 routes, then one problem+json error handler.
+import { findApplication } from "@hookline/db";
+import express, { Router } from "express";
+import { pinoHttp } from "pino-http";
+import swaggerUi from "swagger-ui-express";
+import { createAuthenticator } from "./auth.js";
+import type { ApiDeps } from "./deps.js";
+import { createApiMetrics } from "./metrics.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { HttpProblem, problemHandler } from "./problem.js";
+import { type AnyRoute, mountRoute } from "./route.js";
+import { healthRouter } from "./routes/health.js";
+import { applicationRoutes } from "./routes/v1/applications.js";
+import { deadLetterRoutes } from "./routes/v1/dead-letters.js";
+import { deliveryRoutes } from "./routes/v1/deliveries.js";
+import { endpointRoutes } from "./routes/v1/endpoints.js";
+import { eventRoutes } from "./routes/v1/events.js";
+import { keyRoutes } from "./routes/v1/keys.js";
+
+export type AppOptions = { validateResponses?: boolean };
+
+/** Room in a request body for the envelope around the largest accepted payload. */
+const ENVELOPE_BYTES = 16 * 1024;
+
+export function v1Routes(deps: ApiDeps): AnyRoute[] {
+  return [
+    ...applicationRoutes(deps),
+    ...keyRoutes(deps),
+    ...eventRoutes(deps),
+    ...endpointRoutes(deps),
+    ...deliveryRoutes(deps),
+    ...deadLetterRoutes(deps),
+  ];
+}
+
+export function createApp(deps: ApiDeps, options: AppOptions = {}) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  const routes = v1Routes(deps);
+  const openapi = buildOpenApiDocument(routes);
+  const metrics = createApiMetrics();
+
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === "/healthz" } }));
+  app.use(metrics.middleware);
+  app.use(healthRouter(deps));
+  app.get("/metrics", async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openapi);
+  });
+  app.use("/docs", swaggerUi.serve, swaggerUi.setup(openapi as object));
+
+  app.use(express.json({ limit: deps.config.maxPayloadBytes + ENVELOPE_BYTES }));
+  const v1 = Router();
+  const mountOptions = {
+    authenticate: createAuthenticator(deps.db),
+    findApplication: (idOrUid: string) => findApplication(deps.db, idOrUid),
+    validateResponses: options.validateResponses ?? false,
+  };
+  for (const route of routes) mountRoute(v1, route, mountOptions);
+  app.use(v1);
+
+  app.use((req, _res, next) => {
+    next(new HttpProblem("not-found", `no route for ${req.method} ${req.path}`));
+  });
+  app.use(problemHandler(deps.logger));
+  return { app, routes, openapi };
+}

@@ -1,0 +1,148 @@
+// /v1/applications/{appId}/events: ingest (producer, admin) and the event log (all roles).
+import { type Event, findEvent, ingestEvent, listEvents } from "@hookline/db";
+import { z } from "zod";
+import type { ApiDeps } from "../../deps.js";
+import { enqueueAccepted } from "../../enqueue.js";
+import { HttpProblem } from "../../problem.js";
+import { defineRoute, notFound } from "../../route.js";
+import { appIdParam, eventTypeSchema, idParam, isoDate, listOf, pageQuery, timestamp } from "./common.js";
+import { deliveryOut, toDeliveryOut } from "./deliveries.js";
+
+/** Any JSON value (z.json() is recursive, which the OpenAPI generator cannot describe). */
+const jsonValue = z.unknown().meta({ description: "any JSON value" });
+
+const idempotencyKeySchema = z.string().min(1).max(256);
+
+const ingestBody = z.strictObject({
+  eventType: eventTypeSchema,
+  payload: jsonValue.refine((value) => value !== undefined, "is required"),
+  idempotencyKey: idempotencyKeySchema.optional(),
+});
+
+export const eventOut = z
+  .object({
+    id: z.string(),
+    applicationId: z.string(),
+    eventType: z.string(),
+    payload: jsonValue,
+    idempotencyKey: z.string().nullable(),
+    createdAt: timestamp,
+  })
+  .meta({ id: "Event" });
+
+const ingestOut = z
+  .object({
+    id: z.string(),
+    eventType: z.string(),
+    createdAt: timestamp,
+    /** True when the idempotency key was seen before and this is the first event's answer. */
+    duplicate: z.boolean(),
+    deliveries: z.array(z.object({ id: z.string(), endpointId: z.string() })),
+  })
+  .meta({ id: "IngestResult" });
+
+export function toEventOut(event: Event): z.input<typeof eventOut> {
+  return {
+    id: event.id,
+    applicationId: event.applicationId,
+    eventType: event.eventType,
+    payload: event.payload,
+    idempotencyKey: event.idempotencyKey,
+    createdAt: event.createdAt.toISOString(),
+  };
+}
+
+const appParams = z.strictObject({ appId: appIdParam });
+
+export function eventRoutes({ db, queue, logger, config }: ApiDeps) {
+  return [
+    defineRoute({
+      method: "post",
+      path: "/v1/applications/:appId/events",
+      operationId: "v1.event.create",
+      summary: "Send an event: recorded, then delivered to every matching endpoint",
+      tags: ["Events"],
+      roles: ["producer", "admin"],
+      params: appParams,
+      body: ingestBody,
+      status: 202,
+      response: ingestOut,
+      problems: [413],
+      handler: async ({ body, application, req, res }) => {
+        const headerKey = req.headers["idempotency-key"];
+        if (
+          headerKey !== undefined &&
+          (typeof headerKey !== "string" || !idempotencyKeySchema.safeParse(headerKey).success)
+        ) {
+          throw new HttpProblem("invalid-request", "the Idempotency-Key header must be 1–256 characters");
+        }
+        if (headerKey && body.idempotencyKey && headerKey !== body.idempotencyKey) {
+          throw new HttpProblem("invalid-request", "Idempotency-Key header and body idempotencyKey differ");
+        }
+        const size = Buffer.byteLength(JSON.stringify(body.payload));
+        if (size > config.maxPayloadBytes) {
+          throw new HttpProblem(
+            "payload-too-large",
+            `the payload is ${size} bytes; the limit is ${config.maxPayloadBytes} bytes`,
+          );
+        }
+        const result = await ingestEvent(db, {
+          applicationId: application.id,
+          eventType: body.eventType,
+          payload: body.payload,
+          idempotencyKey: headerKey ?? body.idempotencyKey,
+        });
+        if (result.kind === "duplicate") res.setHeader("idempotent-replayed", "true");
+        // A duplicate re-enqueues too: harmless (same job ids), and it repairs a first request that
+        // committed but died before enqueuing.
+        await enqueueAccepted(
+          queue,
+          logger,
+          result.deliveries.map((delivery) => delivery.id),
+        );
+        return {
+          id: result.event.id,
+          eventType: result.event.eventType,
+          createdAt: result.event.createdAt.toISOString(),
+          duplicate: result.kind === "duplicate",
+          deliveries: result.deliveries,
+        };
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/applications/:appId/events",
+      operationId: "v1.event.list",
+      summary: "List events, newest first",
+      tags: ["Events"],
+      roles: ["admin", "producer", "partner"],
+      params: appParams,
+      query: z.strictObject({
+        ...pageQuery,
+        eventType: eventTypeSchema.optional(),
+        since: isoDate.optional(),
+        until: isoDate.optional(),
+      }),
+      response: listOf(eventOut),
+      handler: async ({ application, query }) => {
+        const page = await listEvents(db, application.id, query, query);
+        return { data: page.data.map(toEventOut), nextCursor: page.nextCursor };
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/v1/applications/:appId/events/:eventId",
+      operationId: "v1.event.get",
+      summary: "Get an event with its deliveries",
+      tags: ["Events"],
+      roles: ["admin", "producer", "partner"],
+      params: z.strictObject({ appId: appIdParam, eventId: idParam("event") }),
+      response: eventOut.extend({ deliveries: z.array(deliveryOut) }).meta({ id: "EventWithDeliveries" }),
+      handler: async ({ application, params }) => {
+        const found = await findEvent(db, application.id, params.eventId);
+        if (!found) throw notFound("event", params.eventId);
+        return { ...toEventOut(found.event), deliveries: found.deliveries.map(toDeliveryOut) };
+      },
+    }),
+  ];
+}

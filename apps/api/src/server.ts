@@ -1,0 +1,38 @@
+// Builds the API's dependencies from config and listens: what main.ts and the tests start.
+import type { AddressInfo } from "node:net";
+import { type Config, type Logger, SecretBox } from "@hookline/core";
+import type { Database } from "@hookline/db";
+import { createDeliveryQueue, createRequestConnection } from "@hookline/queue";
+import { createApp } from "./app.js";
+
+export type RunningApi = { url: string; port: number; close(): Promise<void> };
+
+export async function startApi(
+  deps: { config: Config; db: Database; logger: Logger },
+  options: { port?: number; validateResponses?: boolean } = {},
+): Promise<RunningApi> {
+  const redis = createRequestConnection(deps.config.redisUrl);
+  redis.on("error", () => {}); // readiness reports it; reconnects are automatic
+  const queue = createDeliveryQueue(redis, deps.config.queuePrefix);
+  const box = new SecretBox(deps.config.encryptionKey, deps.config.retiredEncryptionKeys);
+  const { app } = createApp(
+    { ...deps, redis, queue, box },
+    { validateResponses: options.validateResponses ?? false },
+  );
+  const server = app.listen(options.port ?? deps.config.port);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    async close() {
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// One delivery attempt as a chain of small stages sharing one context:
+// prepare (load delivery, endpoint, sign) → send (HTTP) → decide (retry policy) → record (batched
+// write) → schedule (delay the job for the next try, or let it complete).
+import {
+  type AttemptResult,
+  describe,
+  type NextStep,
+  nextStep,
+  parseRetryAfter,
+  sendableHeaders,
+  signatureHeaders,
+  USER_AGENT,
+  webhookBody,
+} from "@hookline/core";
+import type { AttemptRecord, DeliveryForAttempt } from "@hookline/db";
+import type { Logger } from "pino";
+import { activeSecrets, type CachedEndpoint } from "./endpoint-cache.js";
+import type { OutgoingRequest, SendResult } from "./http-sender.js";
+
+/** What to send, or why there is nothing to send. */
+export type Prepared =
+  | { kind: "skip"; reason: string }
+  | { kind: "endpoint-disabled"; delivery: DeliveryForAttempt; endpoint: CachedEndpoint }
+  | { kind: "send"; delivery: DeliveryForAttempt; endpoint: CachedEndpoint; request: OutgoingRequest };
+
+export type DeliverDeps = {
+  loadDelivery(id: string): Promise<DeliveryForAttempt | undefined>;
+  loadEndpoint(id: string): Promise<CachedEndpoint | undefined>;
+  send(request: OutgoingRequest): Promise<SendResult>;
+  record(record: AttemptRecord): Promise<void>;
+  retryScheduleMs: readonly number[];
+  logger: Logger;
+  now?: () => Date;
+};
+
+/** The outcome of a job: the worker completes it, or delays it until `at`. */
+export type JobOutcome = { kind: "complete"; reason: string } | { kind: "delay"; at: Date };
+
+export async function deliver(deliveryId: string, deps: DeliverDeps): Promise<JobOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const prepared = await prepare(deliveryId, deps, now());
+  if (prepared.kind === "skip") return { kind: "complete", reason: prepared.reason };
+
+  const attemptedAt = now();
+  if (prepared.kind === "endpoint-disabled") {
+    const reason = `endpoint disabled: ${prepared.endpoint.disabledReason ?? "no reason given"}`;
+    await deps.record(
+      toRecord(prepared.delivery, attemptedAt, {
+        durationMs: 0,
+        statusCode: null,
+        responseBody: null,
+        errorClass: "endpoint-disabled",
+        errorMessage: reason,
+        next: { kind: "dead", reason },
+      }),
+    );
+    return { kind: "complete", reason };
+  }
+
+  const sent: SendResult = prepared.endpoint.blockedReason
+    ? {
+        kind: "network-error",
+        errorClass: "blocked-destination",
+        message: prepared.endpoint.blockedReason,
+        durationMs: 0,
+      }
+    : await deps.send(prepared.request);
+  const result = toAttemptResult(sent);
+  const schedule = prepared.endpoint.retryScheduleMs ?? deps.retryScheduleMs;
+  const step = nextStep(result, prepared.delivery.roundAttempts + 1, schedule);
+  const record = toRecord(prepared.delivery, attemptedAt, {
+    durationMs: sent.durationMs,
+    statusCode: sent.kind === "response" ? sent.statusCode : null,
+    responseBody: sent.kind === "response" ? sent.body : null,
+    errorClass: result.kind === "success" ? null : sent.kind === "response" ? "http" : sent.errorClass,
+    errorMessage: sent.kind === "network-error" ? sent.message : null,
+    next: toNext(step, attemptedAt),
+  });
+  await deps.record(record);
+  deps.logger.debug(
+    { deliveryId, endpointId: prepared.endpoint.id, result: describe(result), next: step.kind },
+    "attempt recorded",
+  );
+  return step.kind === "retry"
+    ? { kind: "delay", at: new Date(attemptedAt.getTime() + step.delayMs) }
+    : { kind: "complete", reason: step.kind };
+}
+
+/** Stage 1: load what the attempt needs and sign it. */
+export async function prepare(deliveryId: string, deps: DeliverDeps, now: Date): Promise<Prepared> {
+  const delivery = await deps.loadDelivery(deliveryId);
+  if (!delivery) return { kind: "skip", reason: "delivery no longer exists" };
+  if (delivery.status !== "pending") return { kind: "skip", reason: `delivery already ${delivery.status}` };
+  const endpoint = await deps.loadEndpoint(delivery.endpointId);
+  if (!endpoint) return { kind: "skip", reason: "endpoint no longer exists" };
+  if (endpoint.disabled) return { kind: "endpoint-disabled", delivery, endpoint };
+
+  const body = webhookBody({
+    type: delivery.eventType,
+    createdAt: delivery.createdAt,
+    payload: delivery.payload,
+  });
+  const headers = {
+    ...sendableHeaders(endpoint.headers),
+    "content-type": "application/json",
+    "user-agent": USER_AGENT,
+    ...signatureHeaders({
+      style: endpoint.headerStyle,
+      secrets: activeSecrets(endpoint, now),
+      id: delivery.eventId,
+      timestampSeconds: Math.floor(now.getTime() / 1000),
+      body,
+    }),
+  };
+  return { kind: "send", delivery, endpoint, request: { url: endpoint.url, headers, body } };
+}
+
+/** Stage 3 input: the HTTP outcome as the retry policy sees it. */
+export function toAttemptResult(sent: SendResult): AttemptResult {
+  if (sent.kind === "network-error") return { kind: "network-error", errorClass: sent.errorClass };
+  if (sent.statusCode >= 200 && sent.statusCode < 300)
+    return { kind: "success", statusCode: sent.statusCode };
+  const retryAfterMs =
+    sent.statusCode === 429 || sent.statusCode === 503 ? parseRetryAfter(sent.retryAfter) : undefined;
+  return {
+    kind: "http-error",
+    statusCode: sent.statusCode,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
+}
+
+function toNext(step: NextStep, attemptedAt: Date): AttemptRecord["next"] {
+  switch (step.kind) {
+    case "done":
+      return { kind: "done" };
+    case "retry":
+      return { kind: "retry", at: new Date(attemptedAt.getTime() + step.delayMs) };
+    case "dead":
+      return { kind: "dead", reason: step.reason };
+    case "gone":
+      return { kind: "dead", reason: step.reason, disableEndpoint: step.reason };
+  }
+}
+
+function toRecord(
+  delivery: DeliveryForAttempt,
+  attemptedAt: Date,
+  outcome: Pick<
+    AttemptRecord,
+    "durationMs" | "statusCode" | "responseBody" | "errorClass" | "errorMessage" | "next"
+  >,
+): AttemptRecord {
+  return {
+    deliveryId: delivery.id,
+    endpointId: delivery.endpointId,
+    applicationId: delivery.applicationId,
+    eventId: delivery.eventId,
+    eventType: delivery.eventType,
+    attemptNumber: delivery.attemptCount + 1,
+    attemptedAt,
+    ...outcome,
+  };
+}

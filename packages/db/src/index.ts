@@ -1,0 +1,12 @@
+export * from "./client.js";
+export * from "./errors.js";
+export * from "./migrate.js";
+export * from "./queries/api-keys.js";
+export * from "./queries/applications.js";
+export * from "./queries/dead-letters.js";
+export * from "./queries/deliveries.js";
+export * from "./queries/endpoints.js";
+export * from "./queries/events.js";
+export * from "./queries/pagination.js";
+export * from "./queries/record-attempts.js";
+export * as schema from "./schema/index.js";

@@ -1,0 +1,146 @@
+// The worker's write path: a batch of finished attempts lands in one transaction (attempt rows,
+// delivery status, dead letters, endpoint health), so the hot path commits once per batch, not
+// once per attempt.
+
+import { newId } from "@hookline/core";
+import { sql } from "drizzle-orm";
+import type { Database } from "../client.js";
+import { attempts } from "../schema/index.js";
+
+export type AttemptNext =
+  | { kind: "done" }
+  | { kind: "retry"; at: Date }
+  | { kind: "dead"; reason: string; disableEndpoint?: string | undefined };
+
+export type AttemptRecord = {
+  deliveryId: string;
+  endpointId: string;
+  applicationId: string;
+  eventId: string;
+  eventType: string;
+  attemptNumber: number;
+  attemptedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  errorClass: string | null;
+  errorMessage: string | null;
+  next: AttemptNext;
+};
+
+export async function recordAttempts(db: Database, records: readonly AttemptRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await db.transaction(async (tx) => {
+    await tx.insert(attempts).values(
+      records.map((record) => ({
+        id: newId("attempt"),
+        deliveryId: record.deliveryId,
+        attemptNumber: record.attemptNumber,
+        attemptedAt: record.attemptedAt,
+        durationMs: record.durationMs,
+        statusCode: record.statusCode,
+        responseBody: record.responseBody,
+        errorClass: record.errorClass,
+        errorMessage: record.errorMessage,
+      })),
+    );
+
+    // Only pending deliveries move: a late duplicate attempt must not undo a success.
+    const moved = await tx.execute<{ id: string }>(sql`
+      update deliveries d set
+        status = v.status::delivery_status,
+        attempt_count = d.attempt_count + 1,
+        round_attempts = d.round_attempts + 1,
+        next_attempt_at = v.next_at,
+        last_attempt_at = v.attempted_at,
+        last_status_code = v.status_code,
+        last_error = v.error,
+        updated_at = now()
+      from unnest(
+        ${array(records.map((r) => r.deliveryId))}::text[],
+        ${array(records.map((r) => statusAfter(r.next)))}::text[],
+        ${array(records.map((r) => (r.next.kind === "retry" ? r.next.at.toISOString() : null)))}::timestamptz[],
+        ${array(records.map((r) => r.attemptedAt.toISOString()))}::timestamptz[],
+        ${array(records.map((r) => r.statusCode))}::int[],
+        ${array(records.map((r) => lastError(r)))}::text[]
+      ) as v(id, status, next_at, attempted_at, status_code, error)
+      where d.id = v.id and d.status = 'pending'
+      returning d.id`);
+
+    const movedIds = new Set(moved.rows.map((row) => row.id));
+    const dead = records.filter((r) => r.next.kind === "dead" && movedIds.has(r.deliveryId));
+    if (dead.length > 0) {
+      await tx.execute(sql`
+        insert into dead_letters (id, delivery_id, application_id, endpoint_id, event_id, event_type, reason)
+        select * from unnest(
+          ${array(dead.map(() => newId("deadLetter")))}::text[],
+          ${array(dead.map((r) => r.deliveryId))}::text[],
+          ${array(dead.map((r) => r.applicationId))}::text[],
+          ${array(dead.map((r) => r.endpointId))}::text[],
+          ${array(dead.map((r) => r.eventId))}::text[],
+          ${array(dead.map((r) => r.eventType))}::text[],
+          ${array(dead.map((r) => (r.next.kind === "dead" ? r.next.reason : "")))}::text[]
+        )
+        on conflict (delivery_id) where replayed_at is null do nothing`);
+    }
+
+    const health = endpointHealth(records);
+    await tx.execute(sql`
+      update endpoints e set
+        failing_since = case when v.recovered then v.failing_since else coalesce(e.failing_since, v.failing_since) end
+      from unnest(
+        ${array(health.map((h) => h.endpointId))}::text[],
+        ${array(health.map((h) => h.recovered))}::boolean[],
+        ${array(health.map((h) => h.failingSince?.toISOString() ?? null))}::timestamptz[]
+      ) as v(id, recovered, failing_since)
+      where e.id = v.id
+        and e.failing_since is distinct from
+          (case when v.recovered then v.failing_since else coalesce(e.failing_since, v.failing_since) end)`);
+
+    const gone = records.flatMap((r) =>
+      r.next.kind === "dead" && r.next.disableEndpoint
+        ? [[r.endpointId, r.next.disableEndpoint] as const]
+        : [],
+    );
+    if (gone.length > 0) {
+      await tx.execute(sql`
+        update endpoints e set disabled = true, disabled_reason = v.reason, disabled_at = now(), updated_at = now()
+        from unnest(${array(gone.map(([id]) => id))}::text[], ${array(gone.map(([, reason]) => reason))}::text[]) as v(id, reason)
+        where e.id = v.id and not e.disabled`);
+    }
+  });
+}
+
+/** Binds a JS array as one Postgres array parameter (drizzle would otherwise spread it). */
+function array(values: readonly unknown[]) {
+  return sql.param(values);
+}
+
+function statusAfter(next: AttemptNext): "pending" | "succeeded" | "failed" {
+  return next.kind === "done" ? "succeeded" : next.kind === "retry" ? "pending" : "failed";
+}
+
+function lastError(record: AttemptRecord): string | null {
+  if (record.next.kind === "done") return null;
+  if (record.errorClass && record.errorClass !== "http")
+    return `${record.errorClass}: ${record.errorMessage ?? ""}`;
+  return `HTTP ${record.statusCode}`;
+}
+
+/** Per endpoint, what this batch says about its health: recovered (a success, with failures
+ * after it starting a new failing run) or still failing since its first failure here. */
+function endpointHealth(records: readonly AttemptRecord[]) {
+  const byEndpoint = new Map<string, { recovered: boolean; failingSince: Date | null }>();
+  const ordered = [...records].sort((a, b) => a.attemptedAt.getTime() - b.attemptedAt.getTime());
+  for (const record of ordered) {
+    const state = byEndpoint.get(record.endpointId) ?? { recovered: false, failingSince: null };
+    if (record.next.kind === "done") {
+      state.recovered = true;
+      state.failingSince = null;
+    } else if (state.failingSince === null) {
+      state.failingSince = record.attemptedAt;
+    }
+    byEndpoint.set(record.endpointId, state);
+  }
+  return [...byEndpoint].map(([endpointId, state]) => ({ endpointId, ...state }));
+}

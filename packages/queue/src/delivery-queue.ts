@@ -1,0 +1,55 @@
+// The delivery queue: one BullMQ job per delivery, job id = delivery id, so enqueuing the same
+// delivery twice is a no-op and the reconciler can re-add what Redis lost without duplicating.
+import { type JobsOptions, Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+
+export const DELIVERY_QUEUE_NAME = "deliveries";
+export const DELIVERY_JOB_NAME = "deliver";
+
+/** What a delivery job carries: only the id; Postgres has the rest. */
+export const deliveryJobSchema = z.object({ deliveryId: z.string().min(1) });
+export type DeliveryJob = z.infer<typeof deliveryJobSchema>;
+
+/** Backoff used when an attempt could not even be recorded (Postgres or Redis trouble), as opposed
+ * to the delivery retry schedule, which the worker applies itself. */
+export const INFRASTRUCTURE_BACKOFF = "infrastructure";
+
+export const DELIVERY_JOB_OPTIONS: JobsOptions = {
+  // Postgres keeps the history; Redis holds only work still to do.
+  removeOnComplete: true,
+  // A job that exhausts its infrastructure retries leaves Redis too: the reconciler re-adds it from
+  // Postgres once things work again.
+  removeOnFail: true,
+  attempts: 12,
+  backoff: { type: INFRASTRUCTURE_BACKOFF },
+};
+
+export type DeliveryQueue = Queue<DeliveryJob>;
+
+export function createDeliveryQueue(connection: Redis, prefix: string): DeliveryQueue {
+  return new Queue<DeliveryJob>(DELIVERY_QUEUE_NAME, { connection, prefix });
+}
+
+/** Adds one job per delivery id, due at once (existing jobs are left as they are). */
+export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: readonly string[]): Promise<void> {
+  if (deliveryIds.length === 0) return;
+  await queue.addBulk(
+    deliveryIds.map((deliveryId) => ({
+      name: DELIVERY_JOB_NAME,
+      data: { deliveryId },
+      opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryId },
+    })),
+  );
+}
+
+/** Makes deliveries due now: promotes a waiting (delayed) job, adds a missing one. */
+export async function enqueueNow(queue: DeliveryQueue, deliveryIds: readonly string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const deliveryId of deliveryIds) {
+    const job = await queue.getJob(deliveryId);
+    if (!job) missing.push(deliveryId);
+    else if (await job.isDelayed()) await job.promote().catch(() => {});
+  }
+  await enqueueDeliveries(queue, missing);
+}

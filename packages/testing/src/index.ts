@@ -1,0 +1,5 @@
+export * from "./platform.js";
+export * from "./receiver.js";
+export * from "./services.js";
+export * from "./test-database.js";
+export * from "./wait-for.js";
