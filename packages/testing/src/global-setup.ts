@@ -1,22 +1,49 @@
-// Runs once before the suite: a fresh, migrated template database that every test file clones
-// (CREATE DATABASE … TEMPLATE is far faster than migrating per file).
+// Runs once before the suite: a fresh, migrated template database for this run, which every test
+// file clones (CREATE DATABASE … TEMPLATE is far faster than migrating per file). Names carry
+// their creation time, so runs in parallel leave each other alone and only old leftovers of
+// interrupted runs are swept.
 import { migrateDatabase } from "@hookline/db";
 import pg from "pg";
-import { databaseUrl, TEMPLATE_DATABASE, TEST_PG_URL } from "./services.js";
+import type { TestProject } from "vitest/node";
+import { databaseUrl, STALE_AFTER_SECONDS, TEST_PG_URL, testDatabaseName } from "./services.js";
 
-export default async function setup() {
+declare module "vitest" {
+  export interface ProvidedContext {
+    templateDatabase: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  await sweepLeftovers();
+  const template = testDatabaseName("hl_tpl");
+  await migrateDatabase(databaseUrl(template));
+  project.provide("templateDatabase", template);
+  return async () => {
+    await withAdmin((admin) => admin.query(`drop database if exists ${template} with (force)`));
+  };
+}
+
+async function sweepLeftovers() {
+  await withAdmin(async (admin) => {
+    const rows = await admin.query<{ datname: string }>(
+      "select datname from pg_database where datname ~ '^hl_(tpl|test)_[0-9]+_'",
+    );
+    const now = Math.floor(Date.now() / 1000);
+    for (const { datname } of rows.rows) {
+      const created = Number(datname.split("_")[2]);
+      if (now - created > STALE_AFTER_SECONDS) {
+        await admin.query(`drop database if exists "${datname}" with (force)`);
+      }
+    }
+  });
+}
+
+async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
   try {
-    await admin.query(`drop database if exists ${TEMPLATE_DATABASE} with (force)`);
-    // Clones left behind by an interrupted run.
-    const stale = await admin.query<{ datname: string }>(
-      "select datname from pg_database where datname like 'hl_test_%' and not datistemplate",
-    );
-    for (const { datname } of stale.rows)
-      await admin.query(`drop database if exists "${datname}" with (force)`);
+    return await work(admin);
   } finally {
     await admin.end();
   }
-  await migrateDatabase(databaseUrl(TEMPLATE_DATABASE));
 }

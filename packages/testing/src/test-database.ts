@@ -1,16 +1,17 @@
 // A database of its own for one test file, cloned from the migrated template.
-import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { databaseUrl, TEMPLATE_DATABASE, TEST_PG_URL } from "./services.js";
+import { inject } from "vitest";
+import { databaseUrl, TEST_PG_URL, testDatabaseName } from "./services.js";
 
 export type TestDatabase = { name: string; url: string; drop(): Promise<void> };
 
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `hl_test_${randomBytes(5).toString("hex")}`;
+  const name = testDatabaseName("hl_test");
+  const template = inject("templateDatabase");
   await withAdmin(async (admin) => {
     for (let tries = 0; ; tries++) {
       try {
-        await admin.query(`create database ${name} template ${TEMPLATE_DATABASE}`);
+        await admin.query(`create database ${name} template ${template}`);
         return;
       } catch (error) {
         // Two clones of one template at the same instant: the second one waits its turn.
