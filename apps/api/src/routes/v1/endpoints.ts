@@ -29,16 +29,27 @@ import { appIdParam, eventTypeSchema, idParam, listOf, pageQuery, timestamp } fr
 
 const headersSchema = z
   .record(
-    z
-      .string()
-      .regex(HEADER_NAME, "must be a valid HTTP header name")
-      .refine((name) => !isReservedHeader(name), "is set by Hookline and cannot be overridden"),
+    z.string(),
     z
       .string()
       .max(1024)
       .regex(/^[^\r\n\0]*$/, "must not contain line breaks"),
   )
-  .refine((headers) => Object.keys(headers).length <= 20, "at most 20 custom headers");
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > 20) ctx.addIssue({ code: "custom", message: "at most 20 custom headers" });
+    for (const name of names) {
+      if (!HEADER_NAME.test(name)) {
+        ctx.addIssue({ code: "custom", path: [name], message: "is not a valid HTTP header name" });
+      } else if (isReservedHeader(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "is set by Hookline and cannot be overridden",
+        });
+      }
+    }
+  });
 
 const retryScheduleSchema = z
   .array(z.string().regex(DURATION_PATTERN, "must be a duration like 250ms, 5s, 5m, 2h or 1d"))
