@@ -1,5 +1,5 @@
 // What the API needs from the outside world, built once by main.ts (or a test) and passed in.
-import type { Config, Logger, SecretBox } from "@hookline/core";
+import type { Config, Logger, Resolver, SecretBox } from "@hookline/core";
 import type { Database } from "@hookline/db";
 import type { DeliveryQueue } from "@hookline/queue";
 import type { Redis } from "ioredis";
@@ -12,4 +12,7 @@ export type ApiDeps = {
   queue: DeliveryQueue;
   box: SecretBox;
   logger: Logger;
+  /** DNS for the SSRF guard's registration-time check; the system resolver by default (tests inject
+   * one to simulate rebinding). */
+  resolver?: Resolver | undefined;
 };

@@ -117,11 +117,11 @@ function toEndpointOut(endpoint: Endpoint): z.input<typeof endpointOut> {
 const appParams = z.strictObject({ appId: appIdParam });
 const endpointParams = z.strictObject({ appId: appIdParam, endpointId: idParam("endpoint") });
 
-export function endpointRoutes({ db, box, redis, queue, logger, config }: ApiDeps) {
+export function endpointRoutes({ db, box, redis, queue, logger, config, resolver }: ApiDeps) {
   const policy = { allow: config.allowedDestinations, httpsOnly: config.httpsOnly };
 
   async function checkedUrl(url: string): Promise<string> {
-    const verdict = await checkDestination(url, policy);
+    const verdict = await checkDestination(url, policy, resolver);
     if (!verdict.ok) {
       throw new HttpProblem("invalid-request", verdict.reason, {
         errors: [{ path: "body.url", message: verdict.reason }],
