@@ -1,8 +1,8 @@
 // `npm run admin-key`: mints a new admin key and prints it once.
-import { loadConfig } from "@hookline/core";
+import { loadConfigOrExit } from "@hookline/core";
 import { createApiKey, createDatabase, migrateDatabase } from "@hookline/db";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 await migrateDatabase(config.databaseUrl);
 const db = createDatabase({ url: config.databaseUrl });
 const { key } = await createApiKey(db, { role: "admin", name: "minted by npm run admin-key" });

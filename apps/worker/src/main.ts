@@ -1,9 +1,9 @@
 // `npm run start:worker`: the delivery worker alone, for scale-out.
-import { createLogger, loadConfig } from "@hookline/core";
+import { createLogger, loadConfigOrExit } from "@hookline/core";
 import { createDatabase, migrateDatabase } from "@hookline/db";
 import { startWorker } from "./worker.js";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, name: "worker" });
 await migrateDatabase(config.databaseUrl);
 const db = createDatabase({ url: config.databaseUrl, applicationName: "hookline-worker" });

@@ -84,6 +84,24 @@ export const configSchema = z.object({
     .int()
     .min(1)
     .default(256 * 1024),
+  /** Events per second each API key may send (token bucket in Redis, shared by all API instances);
+   * 0 turns the limit off. Over it, ingest answers 429 with Retry-After. */
+  HOOKLINE_INGEST_RATE_LIMIT: z.coerce.number().min(0).default(1000),
+  /** Events one key may send at once before the per-second rate applies; default twice the rate. */
+  HOOKLINE_INGEST_RATE_BURST: z.coerce.number().int().min(1).optional(),
+  /** Largest request head (request line plus headers) the API reads, in bytes; larger gets 431. */
+  HOOKLINE_MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(16 * 1024),
+  /** Most request headers the API accepts; more gets 431. */
+  HOOKLINE_MAX_HEADERS: z.coerce.number().int().min(10).max(2000).default(100),
+  /** How long a client may take to send the request headers to the API. */
+  HOOKLINE_API_HEADERS_TIMEOUT: duration("10s"),
+  /** How long a client may take to send a whole request (headers and body) to the API. */
+  HOOKLINE_API_REQUEST_TIMEOUT: duration("30s"),
   HOOKLINE_CONNECT_TIMEOUT: duration("5s"),
   HOOKLINE_REQUEST_TIMEOUT: duration("15s"),
   /** How long a rotated-out endpoint secret still signs. */
@@ -129,6 +147,18 @@ function toConfig(env: z.infer<typeof configSchema>) {
     retryScheduleMs: env.HOOKLINE_RETRY_SCHEDULE,
     workerConcurrency: env.HOOKLINE_WORKER_CONCURRENCY,
     maxPayloadBytes: env.HOOKLINE_MAX_PAYLOAD_BYTES,
+    ingestRateLimit:
+      env.HOOKLINE_INGEST_RATE_LIMIT === 0
+        ? null
+        : {
+            perSecond: env.HOOKLINE_INGEST_RATE_LIMIT,
+            burst:
+              env.HOOKLINE_INGEST_RATE_BURST ?? Math.max(1, Math.ceil(env.HOOKLINE_INGEST_RATE_LIMIT * 2)),
+          },
+    maxHeaderBytes: env.HOOKLINE_MAX_HEADER_BYTES,
+    maxHeaders: env.HOOKLINE_MAX_HEADERS,
+    apiHeadersTimeoutMs: env.HOOKLINE_API_HEADERS_TIMEOUT,
+    apiRequestTimeoutMs: env.HOOKLINE_API_REQUEST_TIMEOUT,
     connectTimeoutMs: env.HOOKLINE_CONNECT_TIMEOUT,
     requestTimeoutMs: env.HOOKLINE_REQUEST_TIMEOUT,
     secretRotationGraceMs: env.HOOKLINE_SECRET_ROTATION_GRACE,
@@ -137,6 +167,17 @@ function toConfig(env: z.infer<typeof configSchema>) {
     reconcileGraceMs: env.HOOKLINE_RECONCILE_GRACE,
     logLevel: env.LOG_LEVEL,
   };
+}
+
+/** For entry points: the config, or a message naming the bad variables and exit code 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }
 
 /** Outside production a missing key is generated once and kept in a local file, so restarts can

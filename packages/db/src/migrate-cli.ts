@@ -1,7 +1,7 @@
 // `npm run db:migrate`: apply migrations to DATABASE_URL.
-import { loadConfig } from "@hookline/core";
+import { loadConfigOrExit } from "@hookline/core";
 import { migrateDatabase } from "./migrate.js";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 await migrateDatabase(config.databaseUrl);
 console.log(`migrated ${new URL(config.databaseUrl).pathname.slice(1)}`);

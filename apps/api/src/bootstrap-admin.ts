@@ -13,3 +13,14 @@ export async function bootstrapAdminKey(db: Database, config: Config): Promise<A
   const { key } = await createApiKey(db, { role: "admin", name: "bootstrap" });
   return { kind: "generated", key };
 }
+
+export function describeAdminKey(status: AdminKeyStatus): string {
+  switch (status.kind) {
+    case "generated":
+      return `Admin key (shown once; keep it, or set HOOKLINE_ADMIN_KEY): ${status.key}`;
+    case "configured":
+      return "Admin key: the one in HOOKLINE_ADMIN_KEY";
+    case "exists":
+      return "Admin key: printed on the first start; `npm run admin-key` mints another";
+  }
+}
