@@ -6,9 +6,11 @@ import { pinoHttp } from "pino-http";
 import swaggerUi from "swagger-ui-express";
 import { createAuthenticator } from "./auth.js";
 import type { ApiDeps } from "./deps.js";
+import { headerCountLimit } from "./http-limits.js";
 import { createApiMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { HttpProblem, problemHandler } from "./problem.js";
+import { createRedisRateLimiter, type RateLimiters } from "./rate-limiter.js";
 import { type AnyRoute, mountRoute } from "./route.js";
 import { healthRouter } from "./routes/health.js";
 import { applicationRoutes } from "./routes/v1/applications.js";
@@ -44,6 +46,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
 
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === "/healthz" } }));
   app.use(metrics.middleware);
+  app.use(headerCountLimit(deps.config.maxHeaders));
   app.use(healthRouter(deps));
   app.get("/metrics", async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -59,6 +62,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     authenticate: createAuthenticator(deps.db),
     findApplication: (idOrUid: string) => findApplication(deps.db, idOrUid),
     validateResponses: options.validateResponses ?? false,
+    rateLimiters: rateLimitersFor(deps),
   };
   for (const route of routes) mountRoute(v1, route, mountOptions);
   app.use(v1);
@@ -68,4 +72,18 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   });
   app.use(problemHandler(deps.logger));
   return { app, routes, openapi };
+}
+
+function rateLimitersFor(deps: ApiDeps): RateLimiters {
+  const ingest = deps.config.ingestRateLimit;
+  return {
+    ingest: ingest
+      ? createRedisRateLimiter({
+          redis: deps.redis,
+          keyPrefix: `${deps.config.queuePrefix}:rate-limit:ingest`,
+          limit: ingest,
+          logger: deps.logger,
+        })
+      : undefined,
+  };
 }

@@ -10,6 +10,8 @@ export type ProblemKind =
   | "not-found"
   | "conflict"
   | "payload-too-large"
+  | "request-timeout"
+  | "headers-too-large"
   | "unsupported-media-type"
   | "rate-limited"
   | "method-not-allowed"
@@ -23,7 +25,9 @@ const STATUS: Record<ProblemKind, number> = {
   "not-found": 404,
   "method-not-allowed": 405,
   conflict: 409,
+  "request-timeout": 408,
   "payload-too-large": 413,
+  "headers-too-large": 431,
   "unsupported-media-type": 415,
   "rate-limited": 429,
   internal: 500,
@@ -37,7 +41,9 @@ const TITLE: Record<ProblemKind, string> = {
   "not-found": "Not found",
   "method-not-allowed": "Method not allowed",
   conflict: "Conflict",
+  "request-timeout": "Request timeout",
   "payload-too-large": "Payload too large",
+  "headers-too-large": "Request header fields too large",
   "unsupported-media-type": "Unsupported media type",
   "rate-limited": "Too many requests",
   internal: "Internal error",
@@ -73,18 +79,18 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
   if (problem.extra.retryAfterSeconds !== undefined)
     res.setHeader("retry-after", problem.extra.retryAfterSeconds);
   if (problem.kind === "unauthorized") res.setHeader("www-authenticate", 'Bearer realm="hookline"');
-  res
-    .status(problem.status)
-    .type("application/problem+json")
-    .send(
-      JSON.stringify({
-        type: `/problems/${problem.kind}`,
-        title: TITLE[problem.kind],
-        status: problem.status,
-        detail: problem.detail,
-        ...(problem.extra.errors ? { errors: problem.extra.errors } : {}),
-      }),
-    );
+  res.status(problem.status).type("application/problem+json").send(problemJson(problem));
+}
+
+/** The problem+json body of an answer (also written raw to sockets that never became requests). */
+export function problemJson(problem: HttpProblem): string {
+  return JSON.stringify({
+    type: `/problems/${problem.kind}`,
+    title: TITLE[problem.kind],
+    status: problem.status,
+    detail: problem.detail,
+    ...(problem.extra.errors ? { errors: problem.extra.errors } : {}),
+  });
 }
 
 export function fromZodError(error: z.ZodError, where: string): HttpProblem {

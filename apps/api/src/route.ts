@@ -7,6 +7,7 @@ import type { Request, Response, Router } from "express";
 import { type ZodType, z } from "zod";
 import { type Authenticator, canAccessApplication, type Principal, requireRole } from "./auth.js";
 import { fromZodError, HttpProblem } from "./problem.js";
+import { enforceRateLimit, type RateLimiters, type RateLimitName } from "./rate-limiter.js";
 
 export type RouteContext<P, Q, B> = {
   params: P;
@@ -28,6 +29,8 @@ export type RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodType, R
   tags: string[];
   /** Who may call it. Routes under `:appId` also require a bound key to match the application. */
   roles: readonly Role[];
+  /** A per-key rate limit this operation counts against (checked after the role, before any work). */
+  rateLimit?: RateLimitName;
   params?: P;
   query?: Q;
   body?: B;
@@ -55,6 +58,8 @@ export type MountOptions = {
   findApplication: (idOrUid: string) => Promise<Application | undefined>;
   /** Check every response against its schema (tests): a mismatch is a bug, not a client error. */
   validateResponses?: boolean;
+  /** The limiters that `rateLimit` names; a name without a limiter is unlimited. */
+  rateLimiters?: RateLimiters;
 };
 
 export function mountRoute(router: Router, route: AnyRoute, options: MountOptions): void {
@@ -68,6 +73,7 @@ export function mountRoute(router: Router, route: AnyRoute, options: MountOption
       if (!named || !canAccessApplication(principal, named.id)) throw notFound("application", appId);
     }
     requireRole(principal, route.roles);
+    if (route.rateLimit) await enforceRateLimit(options.rateLimiters?.[route.rateLimit], principal.keyId);
     const application = scoped ? await options.findApplication(appId) : undefined;
     if (scoped && (!application || !canAccessApplication(principal, application.id))) {
       throw notFound("application", appId);

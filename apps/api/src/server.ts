@@ -1,14 +1,16 @@
 // Builds the API's dependencies from config and listens: what main.ts and the tests start.
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Config, type Logger, SecretBox } from "@hookline/core";
+import { type Config, type Logger, type Resolver, SecretBox } from "@hookline/core";
 import type { Database } from "@hookline/db";
 import { createDeliveryQueue, createRequestConnection } from "@hookline/queue";
 import { createApp } from "./app.js";
+import { applyHttpLimits, type HttpLimits, httpServerOptions } from "./http-limits.js";
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 
 export async function startApi(
-  deps: { config: Config; db: Database; logger: Logger },
+  deps: { config: Config; db: Database; logger: Logger; resolver?: Resolver | undefined },
   options: { port?: number; validateResponses?: boolean } = {},
 ): Promise<RunningApi> {
   const redis = createRequestConnection(deps.config.redisUrl);
@@ -19,7 +21,15 @@ export async function startApi(
     { ...deps, redis, queue, box },
     { validateResponses: options.validateResponses ?? false },
   );
-  const server = app.listen(options.port ?? deps.config.port);
+  const limits: HttpLimits = {
+    maxHeaderBytes: deps.config.maxHeaderBytes,
+    maxHeaders: deps.config.maxHeaders,
+    headersTimeoutMs: deps.config.apiHeadersTimeoutMs,
+    requestTimeoutMs: deps.config.apiRequestTimeoutMs,
+  };
+  const server = createServer(httpServerOptions(limits), app);
+  applyHttpLimits(server, limits);
+  server.listen(options.port ?? deps.config.port);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

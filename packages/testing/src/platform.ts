@@ -2,7 +2,14 @@
 // test file. Everything is real: Postgres, Redis, BullMQ, HTTP.
 import { randomBytes } from "node:crypto";
 import { type RunningApi, startApi } from "@hookline/api";
-import { type Config, createLogger, loadConfig } from "@hookline/core";
+import {
+  type Config,
+  createGuardedLookup,
+  createLogger,
+  type DestinationStream,
+  loadConfig,
+  type Resolver,
+} from "@hookline/core";
 import { createApiKey, createDatabase, type Database } from "@hookline/db";
 import { type RunningWorker, startWorker } from "@hookline/worker";
 import { Redis } from "ioredis";
@@ -41,6 +48,10 @@ export type PlatformOptions = {
   env?: Record<string, string>;
   /** Start the worker too (default true). */
   worker?: boolean;
+  /** DNS for the SSRF guard, in the API (registration) and the worker (connect time). */
+  resolver?: Resolver;
+  /** Where the platform's logs go (default stdout); set LOG_LEVEL in `env` to get any. */
+  logDestination?: DestinationStream;
 };
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -58,10 +69,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...options.env,
   });
-  const logger = createLogger({ level: config.logLevel, name: "test" });
+  const logger = createLogger({ level: config.logLevel, name: "test", destination: options.logDestination });
+  const policy = { allow: config.allowedDestinations, httpsOnly: config.httpsOnly };
+  const lookup = options.resolver ? createGuardedLookup(policy, options.resolver) : undefined;
   const db = createDatabase({ url: config.databaseUrl, maxConnections: 10 });
   const { key: adminKey } = await createApiKey(db, { role: "admin", name: "test admin" });
-  const api: RunningApi = await startApi({ config, db, logger }, { port: 0, validateResponses: true });
+  const api: RunningApi = await startApi(
+    { config, db, logger, resolver: options.resolver },
+    { port: 0, validateResponses: true },
+  );
   let worker: RunningWorker | undefined;
 
   const platform: Platform = {
@@ -104,7 +120,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       return { appId, partnerKey: partner.body.key, producerKey: producer.body.key };
     },
     async startWorker() {
-      worker ??= await startWorker({ config, db, logger });
+      worker ??= await startWorker({ config, db, logger, lookup });
       return worker;
     },
     async stopWorker() {

@@ -63,11 +63,12 @@ export function eventRoutes({ db, queue, logger, config }: ApiDeps) {
       summary: "Send an event: recorded, then delivered to every matching endpoint",
       tags: ["Events"],
       roles: ["producer", "admin"],
+      rateLimit: "ingest",
       params: appParams,
       body: ingestBody,
       status: 202,
       response: ingestOut,
-      problems: [413],
+      problems: [413, 429],
       handler: async ({ body, application, req, res }) => {
         const headerKey = req.headers["idempotency-key"];
         if (
