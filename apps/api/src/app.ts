@@ -18,6 +18,7 @@ import { deadLetterRoutes } from "./routes/v1/dead-letters.js";
 import { deliveryRoutes } from "./routes/v1/deliveries.js";
 import { endpointRoutes } from "./routes/v1/endpoints.js";
 import { eventRoutes } from "./routes/v1/events.js";
+import { batchEventRoutes } from "./routes/v1/events-batch.js";
 import { keyRoutes } from "./routes/v1/keys.js";
 
 export type AppOptions = { validateResponses?: boolean };
@@ -30,6 +31,7 @@ export function v1Routes(deps: ApiDeps): AnyRoute[] {
     ...applicationRoutes(deps),
     ...keyRoutes(deps),
     ...eventRoutes(deps),
+    ...batchEventRoutes(deps),
     ...endpointRoutes(deps),
     ...deliveryRoutes(deps),
     ...deadLetterRoutes(deps),
@@ -56,6 +58,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   });
   app.use("/docs", swaggerUi.serve, swaggerUi.setup(openapi as object));
 
+  // Batch ingest has a larger limit of its own; the general parser then skips the parsed body.
+  app.use("/v1/applications/:appId/events/batch", express.json({ limit: deps.config.maxBatchBytes }));
   app.use(express.json({ limit: deps.config.maxPayloadBytes + ENVELOPE_BYTES }));
   const v1 = Router();
   const mountOptions = {

@@ -84,6 +84,12 @@ export const configSchema = z.object({
     .int()
     .min(1)
     .default(256 * 1024),
+  /** Largest body of a batch ingest request (bytes); each event in it also obeys the payload limit. */
+  HOOKLINE_MAX_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   /** Events per second each API key may send (token bucket in Redis, shared by all API instances);
    * 0 turns the limit off. Over it, ingest answers 429 with Retry-After. */
   HOOKLINE_INGEST_RATE_LIMIT: z.coerce.number().min(0).default(1000),
@@ -112,6 +118,34 @@ export const configSchema = z.object({
   HOOKLINE_RECONCILE_INTERVAL: duration("10s"),
   /** How overdue a delivery must be before the reconciler re-enqueues it. */
   HOOKLINE_RECONCILE_GRACE: duration("30s"),
+  /** Requests in flight to one endpoint across all workers; a job over it waits without holding a
+   * worker slot. Default: a quarter of HOOKLINE_WORKER_CONCURRENCY, so a hanging endpoint can take no
+   * more than that share. */
+  HOOKLINE_ENDPOINT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** Consecutive failed attempts after which an endpoint's circuit opens (its deliveries pause). */
+  HOOKLINE_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** First pause of an open circuit before one probe is sent; each failed probe doubles it. */
+  HOOKLINE_BREAKER_COOLDOWN: duration("30s"),
+  /** Longest pause of an open circuit. */
+  HOOKLINE_BREAKER_MAX_COOLDOWN: duration("10m"),
+  /** An endpoint whose every attempt failed for this long is disabled (operational event
+   * `endpoint.disabled`). */
+  HOOKLINE_ENDPOINT_DISABLE_AFTER: duration("5d"),
+  /** Where operational events (`endpoint.disabled`, `delivery.exhausted`, `endpoint.recovered`) are
+   * delivered as signed webhooks; unset, they are only logged. */
+  HOOKLINE_OPERATOR_WEBHOOK_URL: z.url().optional(),
+  /** Signing secret for the operator webhook (whsec_…); unset, one is generated and kept (read it
+   * with GET …/endpoints/{id}/secret of the `hookline-operations` application). */
+  HOOKLINE_OPERATOR_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "must be whsec_ followed by base64")
+    .optional(),
+  /** How long a stopping worker lets in-flight deliveries finish before it abandons them (they are
+   * then re-run by another worker once their lock expires: sent again, never lost). */
+  HOOKLINE_SHUTDOWN_TIMEOUT: duration("25s"),
+  /** How long a worker's claim on a job lasts without renewal: after a crash (kill -9) its jobs run
+   * elsewhere within about twice this. */
+  HOOKLINE_JOB_LOCK_DURATION: duration("30s"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Where the generated development encryption key is kept between restarts. */
   HOOKLINE_DEV_KEY_FILE: z.string().default(".hookline/encryption.key"),
@@ -147,6 +181,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     retryScheduleMs: env.HOOKLINE_RETRY_SCHEDULE,
     workerConcurrency: env.HOOKLINE_WORKER_CONCURRENCY,
     maxPayloadBytes: env.HOOKLINE_MAX_PAYLOAD_BYTES,
+    maxBatchBytes: env.HOOKLINE_MAX_BATCH_BYTES,
     ingestRateLimit:
       env.HOOKLINE_INGEST_RATE_LIMIT === 0
         ? null
@@ -165,6 +200,19 @@ function toConfig(env: z.infer<typeof configSchema>) {
     queuePrefix: env.HOOKLINE_QUEUE_PREFIX,
     reconcileIntervalMs: env.HOOKLINE_RECONCILE_INTERVAL,
     reconcileGraceMs: env.HOOKLINE_RECONCILE_GRACE,
+    endpointMaxInFlight:
+      env.HOOKLINE_ENDPOINT_MAX_IN_FLIGHT ?? Math.max(1, Math.floor(env.HOOKLINE_WORKER_CONCURRENCY / 4)),
+    breaker: {
+      failureThreshold: env.HOOKLINE_BREAKER_THRESHOLD,
+      coolDownMs: env.HOOKLINE_BREAKER_COOLDOWN,
+      maxCoolDownMs: Math.max(env.HOOKLINE_BREAKER_MAX_COOLDOWN, env.HOOKLINE_BREAKER_COOLDOWN),
+    },
+    endpointDisableAfterMs: env.HOOKLINE_ENDPOINT_DISABLE_AFTER,
+    operatorWebhook: env.HOOKLINE_OPERATOR_WEBHOOK_URL
+      ? { url: env.HOOKLINE_OPERATOR_WEBHOOK_URL, secret: env.HOOKLINE_OPERATOR_WEBHOOK_SECRET }
+      : null,
+    shutdownTimeoutMs: env.HOOKLINE_SHUTDOWN_TIMEOUT,
+    jobLockDurationMs: env.HOOKLINE_JOB_LOCK_DURATION,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -13,7 +13,7 @@ const jsonValue = z.unknown().meta({ description: "any JSON value" });
 
 const idempotencyKeySchema = z.string().min(1).max(256);
 
-const ingestBody = z.strictObject({
+export const ingestBody = z.strictObject({
   eventType: eventTypeSchema,
   payload: jsonValue.refine((value) => value !== undefined, "is required"),
   idempotencyKey: idempotencyKeySchema.optional(),
@@ -30,7 +30,7 @@ export const eventOut = z
   })
   .meta({ id: "Event" });
 
-const ingestOut = z
+export const ingestOut = z
   .object({
     id: z.string(),
     eventType: z.string(),

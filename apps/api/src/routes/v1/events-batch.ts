@@ -1,0 +1,83 @@
+// POST /v1/applications/{appId}/events/batch: up to 1,000 events in one request, accepted in one
+// transaction (all or none) and enqueued together. Each event is what the single ingest route takes;
+// idempotency keys go per event, in the body.
+import { ingestEvents } from "@hookline/db";
+import { z } from "zod";
+import type { ApiDeps } from "../../deps.js";
+import { enqueueAccepted } from "../../enqueue.js";
+import { HttpProblem } from "../../problem.js";
+import { defineRoute } from "../../route.js";
+import { appIdParam } from "./common.js";
+import { ingestBody, ingestOut } from "./events.js";
+
+export const MAX_BATCH_EVENTS = 1_000;
+/** Jobs per enqueue call: each call has its own time limit, so a huge batch is not one giant write. */
+const ENQUEUE_CHUNK = 5_000;
+
+const batchBody = z.strictObject({
+  events: z.array(ingestBody).min(1).max(MAX_BATCH_EVENTS),
+});
+
+const batchOut = z.object({ data: z.array(ingestOut) }).meta({ id: "BatchIngestResult" });
+
+export function batchEventRoutes({ db, queue, logger, config }: ApiDeps) {
+  return [
+    defineRoute({
+      method: "post",
+      path: "/v1/applications/:appId/events/batch",
+      operationId: "v1.event.createBatch",
+      summary: `Send up to ${MAX_BATCH_EVENTS} events at once: recorded together, then delivered`,
+      tags: ["Events"],
+      roles: ["producer", "admin"],
+      rateLimit: "ingest",
+      params: z.strictObject({ appId: appIdParam }),
+      body: batchBody,
+      status: 202,
+      response: batchOut,
+      problems: [413, 429],
+      handler: async ({ body, application, req }) => {
+        if (req.headers["idempotency-key"] !== undefined) {
+          throw new HttpProblem("invalid-request", "a batch takes idempotencyKey per event, not the header");
+        }
+        checkBatch(body.events, config.maxPayloadBytes);
+        const results = await ingestEvents(db, application.id, body.events);
+        const deliveryIds = results.flatMap((result) => result.deliveries.map((delivery) => delivery.id));
+        for (let start = 0; start < deliveryIds.length; start += ENQUEUE_CHUNK) {
+          await enqueueAccepted(queue, logger, deliveryIds.slice(start, start + ENQUEUE_CHUNK));
+        }
+        return {
+          data: results.map((result) => ({
+            id: result.event.id,
+            eventType: result.event.eventType,
+            createdAt: result.event.createdAt.toISOString(),
+            duplicate: result.kind === "duplicate",
+            deliveries: result.deliveries,
+          })),
+        };
+      },
+    }),
+  ];
+}
+
+/** Per-event payload limit, and no idempotency key twice in one batch (which event would win?). */
+function checkBatch(events: z.output<typeof batchBody>["events"], maxPayloadBytes: number): void {
+  const seen = new Map<string, number>();
+  events.forEach((event, index) => {
+    const size = Buffer.byteLength(JSON.stringify(event.payload));
+    if (size > maxPayloadBytes) {
+      throw new HttpProblem(
+        "payload-too-large",
+        `events[${index}].payload is ${size} bytes; the limit is ${maxPayloadBytes} bytes`,
+      );
+    }
+    if (event.idempotencyKey === undefined) return;
+    const first = seen.get(event.idempotencyKey);
+    if (first !== undefined) {
+      throw new HttpProblem(
+        "invalid-request",
+        `events[${index}] repeats the idempotencyKey of events[${first}] in the same batch`,
+      );
+    }
+    seen.set(event.idempotencyKey, index);
+  });
+}
