@@ -1,5 +1,7 @@
 export * from "./api-keys.js";
+export * from "./circuit-breaker.js";
 export * from "./config.js";
+export * from "./deferral.js";
 export * from "./destination-guard.js";
 export * from "./duration.js";
 export * from "./endpoint-headers.js";
