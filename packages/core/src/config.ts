@@ -146,6 +146,31 @@ export const configSchema = z.object({
   /** How long a worker's claim on a job lasts without renewal: after a crash (kill -9) its jobs run
    * elsewhere within about twice this. */
   HOOKLINE_JOB_LOCK_DURATION: duration("30s"),
+  /** Outbound buffer of one stream connection (SSE or WebSocket), in bytes; past it the connection's
+   * slow-consumer policy applies (`disconnect`, `drop-oldest`, `latest`). */
+  HOOKLINE_STREAM_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .default(1024 * 1024),
+  /** Lifetime of a stream token (`POST /v1/applications/{appId}/stream-tokens`, used as `?token=`). */
+  HOOKLINE_STREAM_TOKEN_TTL: duration("10m"),
+  /** Open streams (SSE and WebSocket together) one API key may hold on one API instance. */
+  HOOKLINE_STREAM_MAX_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** How far back streams replay: a resume from an older cursor gets a `gap` event first. */
+  HOOKLINE_STREAM_RETENTION: duration("7d"),
+  /** How often an API instance re-reads the log of an application it streams, besides the pub/sub
+   * wake-ups: bounds the delay when a wake-up is lost or an unrelated transaction holds the horizon. */
+  HOOKLINE_STREAM_POLL_INTERVAL: duration("1s"),
+  /** Reconnect delay suggested to stream clients (SSE `retry:`), jittered ±50 %; on shutdown clients
+   * are spread over 1–5 times it so a deploy causes no reconnect storm. */
+  HOOKLINE_STREAM_RECONNECT_DELAY: duration("2s"),
+  /** SSE keep-alive: a `: ping` comment this often. */
+  HOOKLINE_STREAM_SSE_PING_INTERVAL: duration("15s"),
+  /** WebSocket keep-alive: a ping frame this often. */
+  HOOKLINE_STREAM_WS_PING_INTERVAL: duration("25s"),
+  /** A WebSocket peer silent (no pong, no frame) for this long is dropped. */
+  HOOKLINE_STREAM_WS_PEER_TIMEOUT: duration("35s"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Where the generated development encryption key is kept between restarts. */
   HOOKLINE_DEV_KEY_FILE: z.string().default(".hookline/encryption.key"),
@@ -213,6 +238,17 @@ function toConfig(env: z.infer<typeof configSchema>) {
       : null,
     shutdownTimeoutMs: env.HOOKLINE_SHUTDOWN_TIMEOUT,
     jobLockDurationMs: env.HOOKLINE_JOB_LOCK_DURATION,
+    streams: {
+      bufferBytes: env.HOOKLINE_STREAM_BUFFER_BYTES,
+      tokenTtlMs: env.HOOKLINE_STREAM_TOKEN_TTL,
+      maxConnectionsPerKey: env.HOOKLINE_STREAM_MAX_CONNECTIONS_PER_KEY,
+      retentionMs: env.HOOKLINE_STREAM_RETENTION,
+      pollIntervalMs: env.HOOKLINE_STREAM_POLL_INTERVAL,
+      reconnectDelayMs: env.HOOKLINE_STREAM_RECONNECT_DELAY,
+      ssePingIntervalMs: env.HOOKLINE_STREAM_SSE_PING_INTERVAL,
+      wsPingIntervalMs: env.HOOKLINE_STREAM_WS_PING_INTERVAL,
+      wsPeerTimeoutMs: env.HOOKLINE_STREAM_WS_PEER_TIMEOUT,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }
