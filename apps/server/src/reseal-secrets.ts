@@ -52,7 +52,9 @@ async function resealRow(db: Database, box: SecretBox, row: EndpointSecretRow, r
         ? box.seal(box.open(row.previous_secret))
         : null;
   } catch {
-    const unopenable = [row.secret, row.previous_secret].find((sealed) => sealed !== null && !opens(box, sealed));
+    const unopenable = [row.secret, row.previous_secret].find(
+      (sealed) => sealed !== null && !opens(box, sealed),
+    );
     report.unreadable.push({ id: row.id, keyId: unopenable?.split(".")[1] ?? "?" });
     return;
   }
@@ -93,7 +95,11 @@ async function main() {
   const batchSize = batchSizeFrom(process.argv.slice(2));
   const config = loadConfigOrExit();
   const box = new SecretBox(config.encryptionKey, config.retiredEncryptionKeys);
-  const db = createDatabase({ url: config.databaseUrl, maxConnections: 2, applicationName: "hookline-reseal" });
+  const db = createDatabase({
+    url: config.databaseUrl,
+    maxConnections: 2,
+    applicationName: "hookline-reseal",
+  });
   try {
     const report = await resealEndpointSecrets(db, box, { batchSize });
     console.log(
