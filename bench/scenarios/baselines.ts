@@ -1,0 +1,134 @@
+// Baselines: what the same machine does with the same parts and nothing else. BullMQ completing
+// no-op jobs; BullMQ + HMAC + undici POST to the receiver (no Postgres); Express inserting one row
+// per request in a Postgres transaction. Each runs in its own process, like Hookline's.
+import { generateSecret } from "@hookline/core";
+import { type ClosedLoopResult, runClosedLoop } from "../lib/closed-loop.js";
+import { type BenchContext, samplePayload } from "../lib/context.js";
+import { startService } from "../lib/processes.js";
+import { queueControl } from "../lib/queue-control.js";
+import { round } from "../lib/stats.js";
+
+export type QueueBaseline = {
+  jobs: number;
+  seconds: number;
+  perSecond: number;
+  received: number;
+  balanced: boolean;
+};
+export type BaselineResults = {
+  bullmqNoop: QueueBaseline;
+  bullmqUndici: QueueBaseline;
+  expressPg: ClosedLoopResult & { rows: number; balanced: boolean };
+};
+
+export async function runBaselines(ctx: BenchContext, prefix: string): Promise<BaselineResults> {
+  const bullmqNoop = await queueBaseline(ctx, `${prefix}-noop`, "noop");
+  ctx.log(`baseline BullMQ no-op: ${bullmqNoop.perSecond} jobs/s`);
+  const bullmqUndici = await queueBaseline(ctx, `${prefix}-undici`, "undici");
+  ctx.log(`baseline BullMQ + HMAC + undici: ${bullmqUndici.perSecond} deliveries/s`);
+  const expressPg = await expressBaseline(ctx);
+  ctx.log(`baseline Express + 1 PG transaction: ${expressPg.perSecond} req/s, p99 ${expressPg.p99} ms`);
+  return { bullmqNoop, bullmqUndici, expressPg };
+}
+
+async function queueBaseline(
+  ctx: BenchContext,
+  prefix: string,
+  mode: "noop" | "undici",
+): Promise<QueueBaseline> {
+  const queue = queueControl(ctx.redisUrl, prefix, "baseline");
+  const jobs = ctx.sizes.baselineJobs;
+  const path = `/ok/baseline-${mode}/0`;
+  try {
+    await queue.deleteKeys();
+    await queue.pause();
+    const createdAt = new Date().toISOString();
+    for (let start = 0; start < jobs; start += 1_000) {
+      const chunk = Array.from({ length: Math.min(1_000, jobs - start) }, (_, offset) => {
+        const id = `msg_baseline_${mode}_${start + offset}`;
+        return {
+          name: "deliver",
+          data: { id, eventType: "order.created", payload: samplePayload(start + offset), createdAt },
+          opts: { jobId: id, removeOnComplete: true, removeOnFail: true },
+        };
+      });
+      await queue.queue.addBulk(chunk);
+    }
+    await ctx.collectArrivals();
+    const worker = await startService({
+      name: `baseline-${mode}`,
+      entry: "bench/baselines/bullmq-worker.ts",
+      args: [
+        JSON.stringify({
+          mode,
+          redisUrl: ctx.redisUrl,
+          prefix,
+          queue: "baseline",
+          concurrency: ctx.concurrency,
+          receiverUrl: ctx.stack.receiver.url + path,
+          secret: generateSecret(),
+        }),
+      ],
+      env: {},
+    });
+    try {
+      await queue.resume();
+      const ms = await queue.waitDrained(300_000);
+      const arrivals = (await ctx.stack.receiver.drain()).filter((arrival) => arrival[1] === path);
+      const received = new Set(arrivals.map((arrival) => arrival[0])).size;
+      const counts = await queue.counts();
+      return {
+        jobs,
+        seconds: round(ms / 1000, 2),
+        perSecond: round(jobs / (ms / 1000)),
+        received,
+        balanced: (mode === "noop" || received === jobs) && (counts.failed ?? 0) === 0,
+      };
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    await queue.deleteKeys();
+    await queue.close();
+  }
+}
+
+async function expressBaseline(ctx: BenchContext) {
+  const server = await startService({
+    name: "baseline-express",
+    entry: "bench/baselines/express-pg.ts",
+    args: [JSON.stringify({ databaseUrl: ctx.database.url, poolSize: ctx.apiPoolSize })],
+    env: { NODE_ENV: "production" },
+  });
+  try {
+    const url = `http://127.0.0.1:${server.ready.port}/events`;
+    const body = JSON.stringify({ eventType: "order.created", payload: samplePayload(0) });
+    const headers = { authorization: "Bearer hl_producer_baseline_does_not_check_this_key_0000" };
+    let accepted = 0;
+    const onResponse = (status: number, text: string) => {
+      if (status === 202 && JSON.parse(text).id) accepted++;
+    };
+    await runClosedLoop({
+      url,
+      connections: ctx.sizes.ingestConnections,
+      durationS: 2,
+      headers,
+      body,
+      onResponse,
+    });
+    const result = await runClosedLoop({
+      url,
+      connections: ctx.sizes.ingestConnections,
+      durationS: ctx.sizes.ingestSeconds,
+      headers,
+      body,
+      onResponse,
+    });
+    const rows = Number(
+      (await ctx.database.db.$client.query("select count(*) as n from bench_rows")).rows[0]?.n,
+    );
+    return { ...result, rows, balanced: rows === accepted && result.non2xx === 0 };
+  } finally {
+    await server.stop();
+  }
+}

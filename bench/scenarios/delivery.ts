@@ -1,0 +1,18 @@
+// Delivery capacity. Drain: the backlog the ingest scenario left (accepted, queued, worker paused)
+// is released at once and timed until every job is done — each attempt recorded in Postgres, since a
+// job completes only after its batch commits. This is the figure to compare with the BullMQ +
+// undici baseline, which drains pre-filled jobs the same way.
+import type { BenchContext } from "../lib/context.js";
+import { round } from "../lib/stats.js";
+
+export type DrainResult = { deliveries: number; seconds: number; perSecond: number };
+
+export async function runDrain(ctx: BenchContext): Promise<DrainResult> {
+  const deliveries = await ctx.stack.queue.unfinished();
+  await ctx.stack.queue.resume();
+  const ms = await ctx.stack.queue.waitDrained(600_000);
+  await ctx.collectArrivals();
+  const result = { deliveries, seconds: round(ms / 1000, 2), perSecond: round(deliveries / (ms / 1000)) };
+  ctx.log(`delivery drain: ${deliveries} deliveries in ${result.seconds} s = ${result.perSecond}/s`);
+  return result;
+}

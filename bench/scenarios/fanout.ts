@@ -1,0 +1,71 @@
+// Fan-out: one event to 1, 10 and 100 endpoints. What it costs the API (ingest latency at a fixed
+// concurrency, worker paused so only the API is measured), what it costs the worker (draining the
+// deliveries), and how long until every endpoint got a lone event (worker running, open loop).
+import { runClosedLoop } from "../lib/closed-loop.js";
+import { type BenchContext, samplePayload } from "../lib/context.js";
+import { type LatencySummary, round, summarize } from "../lib/stats.js";
+import { sendOpenLoop } from "./latency.js";
+
+export type FanoutLevel = {
+  endpoints: number;
+  ingest: { events: number; perSecond: number; p50: number; p99: number };
+  drain: { deliveries: number; seconds: number; perSecond: number };
+  /** From an event's scheduled send to the first / the last of its endpoints receiving it. */
+  firstEndpoint: LatencySummary;
+  lastEndpoint: LatencySummary;
+};
+
+export async function runFanout(
+  ctx: BenchContext,
+  levels: readonly number[] = [1, 10, 100],
+): Promise<FanoutLevel[]> {
+  const results: FanoutLevel[] = [];
+  for (const endpoints of levels) {
+    const target = await ctx.tenantWithEndpoints(`fanout-${endpoints}`, endpoints);
+    const headers = { authorization: `Bearer ${target.tenant.producerKey}` };
+    await ctx.stack.queue.pause();
+    const ingest = await runClosedLoop({
+      url: target.eventsUrl,
+      connections: ctx.sizes.ingestConnections,
+      amount: ctx.sizes.fanoutEvents,
+      headers,
+      body: JSON.stringify({ eventType: "order.created", payload: samplePayload(0) }),
+      onResponse: (status, text) => {
+        target.ledger.acceptAnswer(status, text);
+      },
+    });
+    const deliveries = await ctx.stack.queue.unfinished();
+    await ctx.stack.queue.resume();
+    const ms = await ctx.stack.queue.waitDrained(600_000);
+
+    const probes = ctx.sizes.fanoutProbes;
+    const { scheduled } = await sendOpenLoop(
+      ctx,
+      { eventsUrl: target.eventsUrl, producerKey: target.tenant.producerKey, ledger: target.ledger },
+      4,
+      probes / 4,
+      () => "order.created",
+    );
+    const first: number[] = [];
+    const last: number[] = [];
+    for (const [eventId, at] of scheduled) {
+      const arrivals = target.endpointIds.map((endpointId) => target.ledger.arrivalOf(eventId, endpointId));
+      if (arrivals.some((arrival) => arrival === undefined)) continue;
+      first.push(Math.min(...(arrivals as number[])) - at);
+      last.push(Math.max(...(arrivals as number[])) - at);
+    }
+    const level: FanoutLevel = {
+      endpoints,
+      ingest: { events: ingest.requests, perSecond: ingest.perSecond, p50: ingest.p50, p99: ingest.p99 },
+      drain: { deliveries, seconds: round(ms / 1000, 2), perSecond: round(deliveries / (ms / 1000)) },
+      firstEndpoint: summarize(first),
+      lastEndpoint: summarize(last),
+    };
+    ctx.log(
+      `fan-out ${endpoints}: ingest p99 ${level.ingest.p99} ms (${level.ingest.perSecond} events/s), ` +
+        `drain ${level.drain.perSecond} deliveries/s, all endpoints got a lone event in p99 ${level.lastEndpoint.p99} ms`,
+    );
+    results.push(level);
+  }
+  return results;
+}
