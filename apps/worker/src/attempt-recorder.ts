@@ -5,11 +5,17 @@ import { type AttemptRecord, type Database, recordAttempts } from "@hookline/db"
 
 export type AttemptRecorder = { record(record: AttemptRecord): Promise<void>; close(): Promise<void> };
 
-export type RecorderOptions = { maxBatch?: number; maxDelayMs?: number };
+export type RecorderOptions = {
+  maxBatch?: number;
+  maxDelayMs?: number;
+  /** Writes one batch; `recordAttempts` by default (the worker adds operational events to it). */
+  write?: (records: AttemptRecord[]) => Promise<unknown>;
+};
 
 export function createAttemptRecorder(db: Database, options: RecorderOptions = {}): AttemptRecorder {
   const maxBatch = options.maxBatch ?? 500;
   const maxDelayMs = options.maxDelayMs ?? 2;
+  const write = options.write ?? ((records: AttemptRecord[]) => recordAttempts(db, records));
   type Pending = { record: AttemptRecord; resolve: () => void; reject: (error: unknown) => void };
   let queue: Pending[] = [];
   let writing: Promise<void> | undefined;
@@ -31,10 +37,7 @@ export function createAttemptRecorder(db: Database, options: RecorderOptions = {
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(batch.length);
     try {
-      await recordAttempts(
-        db,
-        batch.map((item) => item.record),
-      );
+      await write(batch.map((item) => item.record));
       for (const item of batch) item.resolve();
     } catch (error) {
       for (const item of batch) item.reject(error);

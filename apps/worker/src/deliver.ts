@@ -1,6 +1,7 @@
 // One delivery attempt as a chain of small stages sharing one context:
-// prepare (load delivery, endpoint, sign) → send (HTTP) → decide (retry policy) → record (batched
-// write) → schedule (delay the job for the next try, or let it complete).
+// prepare (load delivery, endpoint, sign) → gate (endpoint's in-flight cap and circuit breaker) →
+// send (HTTP) → decide (retry policy) → record (batched write) → schedule (delay the job for the
+// next try, or let it complete). A delivery the gate turns away is deferred: no attempt, no record.
 import {
   type AttemptResult,
   describe,
@@ -15,6 +16,7 @@ import {
 import type { AttemptRecord, DeliveryForAttempt } from "@hookline/db";
 import type { Logger } from "pino";
 import { activeSecrets, type CachedEndpoint } from "./endpoint-cache.js";
+import type { EndpointGate } from "./endpoint-gate.js";
 import type { OutgoingRequest, SendResult } from "./http-sender.js";
 
 /** What to send, or why there is nothing to send. */
@@ -27,22 +29,28 @@ export type DeliverDeps = {
   loadDelivery(id: string): Promise<DeliveryForAttempt | undefined>;
   loadEndpoint(id: string): Promise<CachedEndpoint | undefined>;
   send(request: OutgoingRequest): Promise<SendResult>;
+  /** Per-endpoint isolation: may this delivery's request go out now? */
+  gate: EndpointGate;
   record(record: AttemptRecord): Promise<void>;
   retryScheduleMs: readonly number[];
   logger: Logger;
   now?: () => Date;
 };
 
-/** The outcome of a job: the worker completes it, or delays it until `at`. */
-export type JobOutcome = { kind: "complete"; reason: string } | { kind: "delay"; at: Date };
+/** The outcome of a job: the worker completes it, delays it until `at` for its next attempt, or
+ * defers it until `at` without an attempt (its endpoint could not take it). */
+export type JobOutcome =
+  | { kind: "complete"; reason: string }
+  | { kind: "delay"; at: Date }
+  | { kind: "defer"; at: Date; reason: "circuit-open" | "at-capacity" };
 
 export async function deliver(deliveryId: string, deps: DeliverDeps): Promise<JobOutcome> {
   const now = deps.now ?? (() => new Date());
   const prepared = await prepare(deliveryId, deps, now());
   if (prepared.kind === "skip") return { kind: "complete", reason: prepared.reason };
 
-  const attemptedAt = now();
   if (prepared.kind === "endpoint-disabled") {
+    const attemptedAt = now();
     const reason = `endpoint disabled: ${prepared.endpoint.disabledReason ?? "no reason given"}`;
     await deps.record(
       toRecord(prepared.delivery, attemptedAt, {
@@ -57,14 +65,23 @@ export async function deliver(deliveryId: string, deps: DeliverDeps): Promise<Jo
     return { kind: "complete", reason };
   }
 
-  const sent: SendResult = prepared.endpoint.blockedReason
-    ? {
-        kind: "network-error",
-        errorClass: "blocked-destination",
-        message: prepared.endpoint.blockedReason,
-        durationMs: 0,
-      }
-    : await deps.send(prepared.request);
+  const attemptedAt = now();
+  let sent: SendResult;
+  if (prepared.endpoint.blockedReason) {
+    sent = {
+      kind: "network-error",
+      errorClass: "blocked-destination",
+      message: prepared.endpoint.blockedReason,
+      durationMs: 0,
+    };
+  } else {
+    const gated = await sendThroughGate(prepared, deps);
+    if (gated.kind === "defer") {
+      deps.logger.debug({ deliveryId, endpointId: prepared.endpoint.id, ...gated }, "delivery deferred");
+      return { kind: "defer", at: new Date(attemptedAt.getTime() + gated.waitMs), reason: gated.reason };
+    }
+    sent = gated.sent;
+  }
   const result = toAttemptResult(sent);
   const schedule = prepared.endpoint.retryScheduleMs ?? deps.retryScheduleMs;
   const step = nextStep(result, prepared.delivery.roundAttempts + 1, schedule);
@@ -113,6 +130,31 @@ export async function prepare(deliveryId: string, deps: DeliverDeps, now: Date):
     }),
   };
   return { kind: "send", delivery, endpoint, request: { url: endpoint.url, headers, body } };
+}
+
+/** Stage 2: through the endpoint's gate, then the request; the gate learns how it went. */
+async function sendThroughGate(
+  prepared: Extract<Prepared, { kind: "send" }>,
+  deps: DeliverDeps,
+): Promise<
+  | { kind: "sent"; sent: SendResult }
+  | { kind: "defer"; waitMs: number; reason: "circuit-open" | "at-capacity" }
+> {
+  const verdict = await deps.gate.enter(prepared.endpoint.id, prepared.delivery.id);
+  if (verdict.kind === "wait") return { kind: "defer", waitMs: verdict.waitMs, reason: verdict.reason };
+  let succeeded: boolean | null = false;
+  try {
+    const sent = await deps.send(prepared.request);
+    succeeded =
+      sent.kind === "response"
+        ? sent.statusCode >= 200 && sent.statusCode < 300
+        : sent.errorClass === "worker-shutdown"
+          ? null
+          : false;
+    return { kind: "sent", sent };
+  } finally {
+    await verdict.pass.leave(succeeded);
+  }
 }
 
 /** Stage 3 input: the HTTP outcome as the retry policy sees it. */

@@ -6,6 +6,7 @@ import { type Database, findEndpointById } from "@hookline/db";
 
 export type CachedEndpoint = {
   id: string;
+  applicationId: string;
   url: string;
   /** Why the SSRF guard refuses this URL as written (IP literals never reach the guarded DNS
    * lookup, so they are checked here); null when it may be tried. */
@@ -39,6 +40,7 @@ export function createEndpointCache(deps: {
     const verdict = checkUrlSyntax(row.url, deps.policy);
     return {
       id: row.id,
+      applicationId: row.applicationId,
       url: row.url,
       blockedReason: verdict.ok ? null : verdict.reason,
       disabled: row.disabled,

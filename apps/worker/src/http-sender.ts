@@ -22,7 +22,12 @@ export type SenderOptions = {
   connectionsPerOrigin?: number;
 };
 
-export type HttpSender = { send(request: OutgoingRequest): Promise<SendResult>; close(): Promise<void> };
+export type HttpSender = {
+  send(request: OutgoingRequest): Promise<SendResult>;
+  /** Cuts every request in flight short (a shutdown past its deadline); they end as `worker-shutdown`. */
+  abort(): void;
+  close(): Promise<void>;
+};
 
 export function createHttpSender(options: SenderOptions): HttpSender {
   const agent = new Agent({
@@ -32,6 +37,8 @@ export function createHttpSender(options: SenderOptions): HttpSender {
     keepAliveTimeout: 30_000,
     connections: options.connectionsPerOrigin ?? 64,
   });
+
+  const stopping = new AbortController();
 
   async function send(request: OutgoingRequest): Promise<SendResult> {
     const started = performance.now();
@@ -43,7 +50,7 @@ export function createHttpSender(options: SenderOptions): HttpSender {
         method: "POST",
         headers: request.headers,
         body: request.body,
-        signal: AbortSignal.timeout(options.requestTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(options.requestTimeoutMs), stopping.signal]),
       });
       const body = await readLimited(response.body);
       const retryAfter = response.headers["retry-after"];
@@ -55,11 +62,15 @@ export function createHttpSender(options: SenderOptions): HttpSender {
         durationMs: elapsed(),
       };
     } catch (error) {
+      if (stopping.signal.aborted) {
+        const message = "the worker stopped before the endpoint answered";
+        return { kind: "network-error", errorClass: "worker-shutdown", message, durationMs: elapsed() };
+      }
       return { kind: "network-error", ...classify(error), durationMs: elapsed() };
     }
   }
 
-  return { send, close: () => agent.close() };
+  return { send, abort: () => stopping.abort(), close: () => agent.close() };
 }
 
 function pathOf(url: string): string {

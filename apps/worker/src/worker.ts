@@ -1,9 +1,18 @@
 // Wires the delivery worker: BullMQ consumer → deliver() stages, plus the endpoint cache, the
-// batched recorder and the reconciler. `startWorker` is what main.ts and the tests call.
+// endpoint gate (in-flight cap, circuit breaker), the batched recorder, operational events, the
+// reconciler and the endpoint health sweep. `startWorker` is what main.ts and the tests call.
 import type { LookupFunction } from "node:net";
-import { type Config, createGuardedLookup, type Logger, SecretBox } from "@hookline/core";
-import { type Database, loadDeliveryForAttempt } from "@hookline/db";
 import {
+  type BreakerTransition,
+  type Config,
+  checkUrlSyntax,
+  createGuardedLookup,
+  type Logger,
+  SecretBox,
+} from "@hookline/core";
+import { type Database, ensureOperatorEndpoint, loadDeliveryForAttempt } from "@hookline/db";
+import {
+  announceEndpointChange,
   createDeliveryQueue,
   createWorkerConnection,
   DELIVERY_QUEUE_NAME,
@@ -14,9 +23,13 @@ import {
 } from "@hookline/queue";
 import { DelayedError, type Job, Worker } from "bullmq";
 import { createAttemptRecorder } from "./attempt-recorder.js";
+import { createBatchWriter } from "./batch-writer.js";
 import { deliver } from "./deliver.js";
 import { createEndpointCache } from "./endpoint-cache.js";
+import { createEndpointGate } from "./endpoint-gate.js";
+import { startEndpointHealthSweeper } from "./endpoint-health.js";
 import { createHttpSender } from "./http-sender.js";
+import { createOperationalEvents, recoveredEvent } from "./operational-events.js";
 import { startReconciler } from "./reconciler.js";
 
 export type WorkerDeps = {
@@ -30,7 +43,13 @@ export type WorkerDeps = {
 export type RunningWorker = {
   /** Runs one reconciler pass now (tests and operators). */
   reconcile(): Promise<number>;
-  /** Stops taking jobs, lets in-flight deliveries finish and be recorded, then closes connections. */
+  /** Runs one endpoint health sweep now: disables endpoints failing for too long; returns how many. */
+  sweepEndpointHealth(): Promise<number>;
+  /** The operations application receiving operational events, or null when they are only logged. */
+  operationsApplicationId: string | null;
+  /** Stops taking jobs, lets in-flight deliveries finish and be recorded, then closes connections.
+   * Bounded by HOOKLINE_SHUTDOWN_TIMEOUT: past it, requests still out are cut short and recorded as
+   * failed attempts (retried later, so at worst sent twice, never lost). */
   close(): Promise<void>;
 };
 
@@ -48,20 +67,75 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     requestTimeoutMs: config.requestTimeoutMs,
     lookup: deps.lookup ?? createGuardedLookup(policy),
   });
-  const recorder = createAttemptRecorder(db);
+  const operator = config.operatorWebhook
+    ? await ensureOperatorEndpoint(db, box, config.operatorWebhook)
+    : null;
+  if (config.operatorWebhook) {
+    const verdict = checkUrlSyntax(config.operatorWebhook.url, policy);
+    if (!verdict.ok) logger.warn({ reason: verdict.reason }, "HOOKLINE_OPERATOR_WEBHOOK_URL will be refused");
+  }
+  const operations = createOperationalEvents({
+    db,
+    queue,
+    logger,
+    operationsApplicationId: operator?.applicationId ?? null,
+  });
+  const endpointChanged = async (endpointId: string) => {
+    cache.invalidate(endpointId);
+    await announceEndpointChange(connection, config.queuePrefix, endpointId);
+  };
+  const recorder = createAttemptRecorder(db, {
+    write: createBatchWriter({ db, operations, endpointChanged, logger }),
+  });
+
+  const reporting = new Set<Promise<void>>();
+  const onTransition = (endpointId: string, transition: BreakerTransition) => {
+    logger.warn({ endpointId, transition }, `endpoint circuit ${transition.kind}`);
+    if (transition.kind !== "recovered") return;
+    const report = cache
+      .get(endpointId)
+      .then(async (endpoint) => {
+        if (!endpoint) return;
+        await operations.emit([recoveredEvent(endpoint, { openedAt: transition.openedAt, now: Date.now() })]);
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: error, endpointId }, "could not report endpoint.recovered"),
+      )
+      .finally(() => reporting.delete(report));
+    reporting.add(report);
+  };
+  const gate = createEndpointGate({
+    redis: connection,
+    prefix: config.queuePrefix,
+    maxInFlight: config.endpointMaxInFlight,
+    // The request timeout bounds every request; past it (and a margin) a slot or probe is lost.
+    leaseMs: config.requestTimeoutMs + 5_000,
+    breaker: config.breaker,
+    onTransition,
+    logger,
+  });
 
   const process = async (job: Job<DeliveryJob>, token?: string) => {
     const { deliveryId } = deliveryJobSchema.parse(job.data);
     const outcome = await deliver(deliveryId, {
       loadDelivery: (id) => loadDeliveryForAttempt(db, id),
-      loadEndpoint: (id) => cache.get(id),
+      loadEndpoint: async (id) => {
+        const endpoint = await cache.get(id);
+        if (!endpoint?.disabled) return endpoint;
+        // Dead-lettering for "disabled" on a stale cache entry (re-enabled a moment ago) would be a
+        // wrong verdict: confirm it from Postgres. Rare, so the extra read costs nothing.
+        cache.invalidate(id);
+        return cache.get(id);
+      },
       send: (request) => sender.send(request),
+      gate,
       record: (record) => recorder.record(record),
       retryScheduleMs: config.retryScheduleMs,
       logger: logger.child({ deliveryId }),
     });
-    if (outcome.kind === "delay") {
-      // Same job, same id, later: the delivery keeps its place and its webhook-id.
+    if (outcome.kind === "delay" || outcome.kind === "defer") {
+      // Same job, same id, later: the delivery keeps its place and its webhook-id. A deferral frees
+      // this worker slot for deliveries to other endpoints.
       await job.moveToDelayed(outcome.at.getTime(), token);
       throw new DelayedError();
     }
@@ -71,6 +145,9 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     connection: createWorkerConnection(config.redisUrl),
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,
+    // After a crash (kill -9) the jobs it held run elsewhere once their lock lapses.
+    lockDuration: config.jobLockDurationMs,
+    stalledInterval: config.jobLockDurationMs,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string) =>
         type === INFRASTRUCTURE_BACKOFF ? Math.min(1_000 * 2 ** (attemptsMade - 1), 30_000) : 1_000,
@@ -86,15 +163,50 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     { intervalMs: config.reconcileIntervalMs, graceMs: config.reconcileGraceMs },
   );
 
+  const healthSweeper = startEndpointHealthSweeper(
+    { db, operations, announce: endpointChanged, logger },
+    { disableAfterMs: config.endpointDisableAfterMs },
+  );
+
   return {
     reconcile: () => reconciler.runOnce(),
+    sweepEndpointHealth: () => healthSweeper.runOnce(),
+    operationsApplicationId: operations.applicationId,
     async close() {
-      await reconciler.stop();
-      await worker.close();
+      await Promise.all([reconciler.stop(), healthSweeper.stop()]);
+      const closing = worker.close();
+      if (!(await settlesWithin(closing, config.shutdownTimeoutMs))) {
+        logger.warn(
+          { timeoutMs: config.shutdownTimeoutMs },
+          "shutdown deadline passed: cutting in-flight requests short; they will be retried",
+        );
+        sender.abort();
+        await settlesWithin(closing, 5_000);
+      }
       await recorder.close();
+      await Promise.all(reporting);
       await unsubscribe().catch(() => {});
       await Promise.all([queue.close(), sender.close()]);
       for (const redis of [connection, subscriber]) redis.disconnect();
     },
   };
+}
+
+/** Whether `promise` settles within `ms` (it keeps running either way). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true as const,
+        () => true as const,
+      ),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -7,6 +7,7 @@ export * from "./duration.js";
 export * from "./endpoint-headers.js";
 export * from "./event-filter.js";
 export * from "./guarded-lookup.js";
+export * from "./id-time.js";
 export * from "./ids.js";
 export * from "./logger.js";
 export * from "./retry-schedule.js";

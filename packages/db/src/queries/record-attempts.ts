@@ -4,7 +4,7 @@
 
 import { newId } from "@hookline/core";
 import { sql } from "drizzle-orm";
-import type { Database } from "../client.js";
+import type { Database, Transaction } from "../client.js";
 import { attempts } from "../schema/index.js";
 
 export type AttemptNext =
@@ -28,9 +28,27 @@ export type AttemptRecord = {
   next: AttemptNext;
 };
 
-export async function recordAttempts(db: Database, records: readonly AttemptRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  await db.transaction(async (tx) => {
+/** What a batch changed besides attempt rows and delivery statuses. */
+export type RecordedOutcome = {
+  /** Records whose delivery this batch moved to the dead-letter table. */
+  deadLettered: AttemptRecord[];
+  /** Endpoints this batch disabled (410 Gone). */
+  disabledEndpoints: { endpointId: string; applicationId: string; reason: string }[];
+};
+
+export type RecordHooks = {
+  /** Runs inside the batch's transaction once its effects are known: what it writes (operational
+   * events) commits, or rolls back, with them. */
+  inTransaction?: (tx: Transaction, outcome: RecordedOutcome) => Promise<void>;
+};
+
+export async function recordAttempts(
+  db: Database,
+  records: readonly AttemptRecord[],
+  hooks: RecordHooks = {},
+): Promise<RecordedOutcome> {
+  if (records.length === 0) return { deadLettered: [], disabledEndpoints: [] };
+  return db.transaction(async (tx) => {
     await tx.insert(attempts).values(
       records.map((record) => ({
         id: newId("attempt"),
@@ -102,12 +120,22 @@ export async function recordAttempts(db: Database, records: readonly AttemptReco
         ? [[r.endpointId, r.next.disableEndpoint] as const]
         : [],
     );
+    let disabledEndpoints: RecordedOutcome["disabledEndpoints"] = [];
     if (gone.length > 0) {
-      await tx.execute(sql`
+      const disabled = await tx.execute<{ id: string; application_id: string; disabled_reason: string }>(sql`
         update endpoints e set disabled = true, disabled_reason = v.reason, disabled_at = now(), updated_at = now()
         from unnest(${array(gone.map(([id]) => id))}::text[], ${array(gone.map(([, reason]) => reason))}::text[]) as v(id, reason)
-        where e.id = v.id and not e.disabled`);
+        where e.id = v.id and not e.disabled
+        returning e.id, e.application_id, e.disabled_reason`);
+      disabledEndpoints = disabled.rows.map((row) => ({
+        endpointId: row.id,
+        applicationId: row.application_id,
+        reason: row.disabled_reason,
+      }));
     }
+    const outcome: RecordedOutcome = { deadLettered: dead, disabledEndpoints };
+    await hooks.inTransaction?.(tx, outcome);
+    return outcome;
   });
 }
 

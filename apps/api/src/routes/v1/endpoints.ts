@@ -18,6 +18,7 @@ import {
   rotateEndpointSecret,
   signingSecrets,
   updateEndpoint,
+  updateEndpointReplayingMissed,
 } from "@hookline/db";
 import { announceEndpointChange } from "@hookline/queue";
 import { z } from "zod";
@@ -76,7 +77,20 @@ const secretSchema = z
   }, "must hold 24 to 64 bytes");
 
 const createBody = z.strictObject({ ...endpointFields, secret: secretSchema.optional() });
-const updateBody = z.strictObject({ ...endpointFields, url: endpointFields.url.optional() });
+const updateBody = z
+  .strictObject({
+    ...endpointFields,
+    url: endpointFields.url.optional(),
+    replayMissed: z.boolean().optional().meta({
+      description:
+        "With `disabled: false` on a disabled endpoint: also deliver what it missed while disabled (events " +
+        "ingested since, matching its filter, and the dead letters it collected for being disabled)",
+    }),
+  })
+  .refine((body) => !body.replayMissed || body.disabled === false, {
+    path: ["replayMissed"],
+    message: "replays what a disabled endpoint missed: send it with `disabled: false`",
+  });
 
 const endpointOut = z
   .object({
@@ -94,6 +108,13 @@ const endpointOut = z
     updatedAt: timestamp,
   })
   .meta({ id: "Endpoint" });
+
+const updateOut = endpointOut
+  .extend({
+    /** Deliveries created or reopened by `replayMissed`; absent without it. */
+    replayedMissed: z.number().int().optional(),
+  })
+  .meta({ id: "EndpointUpdateResult" });
 
 const secretOut = z.object({ key: z.string() }).meta({ id: "EndpointSecret" });
 
@@ -203,14 +224,19 @@ export function endpointRoutes({ db, box, redis, queue, logger, config, resolver
       roles: ["partner", "admin"],
       params: endpointParams,
       body: updateBody,
-      response: endpointOut,
+      response: updateOut,
       handler: async ({ application, params, body }) => {
-        const url = body.url === undefined ? undefined : await checkedUrl(body.url);
-        const endpoint = await updateEndpoint(db, application.id, params.endpointId, {
-          ...body,
-          url,
-          retryScheduleMs: body.retrySchedule,
-        });
+        const { replayMissed, ...fields } = body;
+        const url = fields.url === undefined ? undefined : await checkedUrl(fields.url);
+        const patch = { ...fields, url, retryScheduleMs: fields.retrySchedule };
+        if (replayMissed) {
+          const result = await updateEndpointReplayingMissed(db, application.id, params.endpointId, patch);
+          if (!result) throw notFound("endpoint", params.endpointId);
+          await announce(result.endpoint.id);
+          await enqueueAccepted(queue, logger, result.replayedDeliveryIds);
+          return { ...toEndpointOut(result.endpoint), replayedMissed: result.replayedDeliveryIds.length };
+        }
+        const endpoint = await updateEndpoint(db, application.id, params.endpointId, patch);
         if (!endpoint) throw notFound("endpoint", params.endpointId);
         await announce(endpoint.id);
         return toEndpointOut(endpoint);

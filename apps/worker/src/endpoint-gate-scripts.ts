@@ -1,0 +1,84 @@
+// Lua for the endpoint gate: each read-then-write on an endpoint's shared state runs as one script,
+// so every worker process sees the same in-flight count and breaker. Times come from Redis' TIME,
+// the one clock all workers share.
+// Layout, under the queue prefix: `endpoint:<id>:in-flight`, a sorted set of requests in flight
+// scored by lease expiry (a crashed worker's requests drop out when their lease ends), and
+// `endpoint:<id>:breaker`, the breaker state as JSON (absent = closed, no failures).
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+
+const NOW = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+`;
+
+/** KEYS: in-flight, breaker. ARGV: member, leaseMs, cap, "1" to take a slot even when full.
+ * Returns {now, breaker JSON or false, 1 if a slot was taken}. */
+const ENTER = `
+${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local taken = 0
+if ARGV[4] == '1' or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  taken = 1
+end
+return {now, redis.call('GET', KEYS[2]), taken}
+`;
+
+/** KEYS: in-flight, breaker. ARGV: member. Frees the slot; returns {now, breaker JSON or false}. */
+const LEAVE = `
+${NOW}
+redis.call('ZREM', KEYS[1], ARGV[1])
+return {now, redis.call('GET', KEYS[2])}
+`;
+
+/** KEYS: in-flight. ARGV: member. */
+const RELEASE = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** KEYS: breaker. Returns {now, breaker JSON or false}. */
+const READ = `
+${NOW}
+return {now, redis.call('GET', KEYS[1])}
+`;
+
+/** KEYS: breaker. ARGV: expected JSON ('' = absent), new JSON ('' = delete), ttlMs. 1 if swapped. */
+const SWAP = `
+local current = redis.call('GET', KEYS[1])
+if (current or '') ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', tonumber(ARGV[3]))
+end
+return 1
+`;
+
+type Script = { lua: string; sha: string };
+const script = (lua: string): Script => ({ lua, sha: createHash("sha1").update(lua).digest("hex") });
+
+export const GATE_SCRIPTS = {
+  enter: script(ENTER),
+  leave: script(LEAVE),
+  release: script(RELEASE),
+  read: script(READ),
+  swap: script(SWAP),
+};
+
+/** Runs a script by its hash, loading it on a Redis that does not know it (first use, restart). */
+export async function runScript(
+  redis: Redis,
+  which: Script,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await redis.evalsha(which.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+    return redis.eval(which.lua, keys.length, ...keys, ...args);
+  }
+}

@@ -1,0 +1,179 @@
+// Endpoint isolation in front of every send: a cap on requests in flight per endpoint and a circuit
+// breaker per endpoint, both kept in Redis so all worker processes share them. A delivery the gate
+// turns away does not wait in its worker slot: the job is deferred (no attempt is recorded) and
+// comes back later. The breaker's rules are the pure ones of @hookline/core; this file only keeps
+// their state in Redis, swapping it atomically.
+import { randomUUID } from "node:crypto";
+import {
+  admit,
+  afterAttempt,
+  type BreakerOptions,
+  type BreakerState,
+  type BreakerTransition,
+  breakerTtlMs,
+  capacityDeferralMs,
+  circuitDeferralMs,
+  isClosedAndClean,
+  parseBreakerState,
+  serializeBreakerState,
+} from "@hookline/core";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { GATE_SCRIPTS, runScript } from "./endpoint-gate-scripts.js";
+
+export type GateVerdict =
+  | { kind: "go"; pass: GatePass }
+  | { kind: "wait"; waitMs: number; reason: "circuit-open" | "at-capacity" };
+
+/** Held while one request is out; `leave` must be called once it is over. */
+export type GatePass = {
+  /** This request is the half-open circuit's probe. */
+  probe: boolean;
+  /** Frees the slot and tells the breaker how the request went (`succeeded`: a 2xx answer; null:
+   * no verdict on the endpoint, e.g. the worker itself cut the request short). */
+  leave(succeeded: boolean | null): Promise<void>;
+};
+
+export type EndpointGate = { enter(endpointId: string, deliveryId: string): Promise<GateVerdict> };
+
+export type EndpointGateOptions = {
+  redis: Redis;
+  /** The queue prefix: keys live beside the queue's (and share its Redis Cluster hash tag). */
+  prefix: string;
+  /** Requests in flight per endpoint across all workers. */
+  maxInFlight: number;
+  /** Longest a request can take; a slot or a probe not given back by then is taken as lost. */
+  leaseMs: number;
+  breaker: Omit<BreakerOptions, "probeLeaseMs">;
+  /** Called once per breaker transition (by the worker that made it). */
+  onTransition(endpointId: string, transition: BreakerTransition): void;
+  logger: Logger;
+  random?: () => number;
+};
+
+/** Most swap retries before giving up on a contended breaker update. */
+const MAX_SWAPS = 8;
+/** Deferral counts are per process and only shape back-off; past this many, forget them all. */
+const MAX_TRACKED_DEFERRALS = 100_000;
+
+export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
+  const { redis, prefix, logger } = options;
+  const random = options.random ?? Math.random;
+  const breakerOptions: BreakerOptions = { ...options.breaker, probeLeaseMs: options.leaseMs };
+  const deferrals = new Map<string, number>();
+  const keys = (endpointId: string) =>
+    [`${prefix}:endpoint:${endpointId}:in-flight`, `${prefix}:endpoint:${endpointId}:breaker`] as const;
+
+  /** Swaps the stored breaker from `stored` to `next`; false when another worker changed it first. */
+  async function swap(key: string, stored: string | null, next: BreakerState, now: number) {
+    const text = isClosedAndClean(next) ? "" : serializeBreakerState(next);
+    if (text === (stored ?? "")) return true;
+    const swapped = await runScript(
+      redis,
+      GATE_SCRIPTS.swap,
+      [key],
+      [stored ?? "", text, breakerTtlMs(next, now)],
+    );
+    return swapped === 1;
+  }
+
+  async function readBreaker(key: string): Promise<[number, string | null]> {
+    const [now, stored] = (await runScript(redis, GATE_SCRIPTS.read, [key], [])) as [number, string | null];
+    return [now, stored || null];
+  }
+
+  async function report(endpointId: string, succeeded: boolean, first: [number, string | null]) {
+    const [, breakerKey] = keys(endpointId);
+    let [now, stored] = first;
+    for (let tries = 0; tries < MAX_SWAPS; tries++) {
+      const { next, transition } = afterAttempt(parseBreakerState(stored), succeeded, now, breakerOptions);
+      if (await swap(breakerKey, stored, next, now)) {
+        if (transition) options.onTransition(endpointId, transition);
+        return;
+      }
+      [now, stored] = await readBreaker(breakerKey);
+    }
+    logger.warn({ endpointId }, "breaker update lost to contention; the next result will count");
+  }
+
+  function pass(endpointId: string, member: string, probe: boolean): GatePass {
+    let left = false;
+    return {
+      probe,
+      async leave(succeeded) {
+        if (left) return;
+        left = true;
+        try {
+          const [inFlightKey, breakerKey] = keys(endpointId);
+          const [now, stored] = (await runScript(
+            redis,
+            GATE_SCRIPTS.leave,
+            [inFlightKey, breakerKey],
+            [member],
+          )) as [number, string | null];
+          if (succeeded !== null) await report(endpointId, succeeded, [now, stored || null]);
+        } catch (error) {
+          // The slot's lease frees it anyway; the delivery's outcome matters more than this bookkeeping.
+          logger.warn({ err: error, endpointId }, "could not update endpoint gate after an attempt");
+        }
+      },
+    };
+  }
+
+  function deferForCapacity(deliveryId: string): GateVerdict {
+    const count = deferrals.get(deliveryId) ?? 0;
+    if (deferrals.size >= MAX_TRACKED_DEFERRALS) deferrals.clear();
+    deferrals.set(deliveryId, count + 1);
+    return { kind: "wait", waitMs: capacityDeferralMs(count, random), reason: "at-capacity" };
+  }
+
+  async function enter(endpointId: string, deliveryId: string): Promise<GateVerdict> {
+    const [inFlightKey, breakerKey] = keys(endpointId);
+    for (let tries = 0; tries < MAX_SWAPS; tries++) {
+      const member = `${deliveryId}:${randomUUID()}`;
+      const [now, storedRaw, taken] = (await runScript(
+        redis,
+        GATE_SCRIPTS.enter,
+        [inFlightKey, breakerKey],
+        [member, options.leaseMs, options.maxInFlight, "0"],
+      )) as [number, string | null, number];
+      const stored = storedRaw || null;
+      const admission = admit(parseBreakerState(stored), now, breakerOptions);
+      const release = async () => {
+        if (taken === 1) await runScript(redis, GATE_SCRIPTS.release, [inFlightKey], [member]);
+      };
+
+      if (admission.verdict === "wait") {
+        await release();
+        deferrals.delete(deliveryId);
+        return { kind: "wait", waitMs: circuitDeferralMs(admission.waitMs, random), reason: "circuit-open" };
+      }
+      if (!admission.probe) {
+        if (taken !== 1) return deferForCapacity(deliveryId);
+        deferrals.delete(deliveryId);
+        return { kind: "go", pass: pass(endpointId, member, false) };
+      }
+      // Half-open: claim the one probe. Losing the swap means another worker changed the breaker
+      // (took the probe, or reported a result): look again.
+      if (!(await swap(breakerKey, stored, admission.next, now))) {
+        await release();
+        continue;
+      }
+      if (taken !== 1) {
+        // The probe goes even over the cap: the slots are held by requests from before the outage.
+        await runScript(
+          redis,
+          GATE_SCRIPTS.enter,
+          [inFlightKey, breakerKey],
+          [member, options.leaseMs, options.maxInFlight, "1"],
+        );
+      }
+      deferrals.delete(deliveryId);
+      logger.info({ endpointId, deliveryId }, "circuit half-open: sending a probe");
+      return { kind: "go", pass: pass(endpointId, member, true) };
+    }
+    return deferForCapacity(deliveryId);
+  }
+
+  return { enter };
+}
