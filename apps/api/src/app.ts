@@ -20,6 +20,8 @@ import { endpointRoutes } from "./routes/v1/endpoints.js";
 import { eventRoutes } from "./routes/v1/events.js";
 import { batchEventRoutes } from "./routes/v1/events-batch.js";
 import { keyRoutes } from "./routes/v1/keys.js";
+import { STREAM_TOKEN_ROUTES, streamRoutes } from "./streams/routes.js";
+import { acceptStreamTokens } from "./streams/stream-auth.js";
 
 export type AppOptions = { validateResponses?: boolean };
 
@@ -35,6 +37,7 @@ export function v1Routes(deps: ApiDeps): AnyRoute[] {
     ...endpointRoutes(deps),
     ...deliveryRoutes(deps),
     ...deadLetterRoutes(deps),
+    ...streamRoutes(deps),
   ];
 }
 
@@ -63,7 +66,13 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   app.use(express.json({ limit: deps.config.maxPayloadBytes + ENVELOPE_BYTES }));
   const v1 = Router();
   const mountOptions = {
-    authenticate: createAuthenticator(deps.db),
+    authenticate: deps.streams
+      ? acceptStreamTokens(createAuthenticator(deps.db), {
+          db: deps.db,
+          tokens: deps.streams.tokens,
+          tokenRoutes: STREAM_TOKEN_ROUTES,
+        })
+      : createAuthenticator(deps.db),
     findApplication: (idOrUid: string) => findApplication(deps.db, idOrUid),
     validateResponses: options.validateResponses ?? false,
     rateLimiters: rateLimitersFor(deps),

@@ -3,6 +3,7 @@ import type { Config, Logger, Resolver, SecretBox } from "@hookline/core";
 import type { Database } from "@hookline/db";
 import type { DeliveryQueue } from "@hookline/queue";
 import type { Redis } from "ioredis";
+import type { Streams } from "./streams/streams.js";
 
 export type ApiDeps = {
   config: Config;
@@ -15,4 +16,7 @@ export type ApiDeps = {
   /** DNS for the SSRF guard's registration-time check; the system resolver by default (tests inject
    * one to simulate rebinding). */
   resolver?: Resolver | undefined;
+  /** Realtime streams (SSE, WebSocket); absent where a process only needs the routes' description,
+   * and then the stream routes answer 503. */
+  streams?: Streams | undefined;
 };

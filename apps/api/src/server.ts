@@ -6,6 +6,8 @@ import type { Database } from "@hookline/db";
 import { createDeliveryQueue, createRequestConnection } from "@hookline/queue";
 import { createApp } from "./app.js";
 import { applyHttpLimits, type HttpLimits, httpServerOptions } from "./http-limits.js";
+import { startStreams } from "./streams/streams.js";
+import { upgradeThrough } from "./streams/ws-upgrade.js";
 
 export type RunningApi = { url: string; port: number; close(): Promise<void> };
 
@@ -17,8 +19,9 @@ export async function startApi(
   redis.on("error", () => {}); // readiness reports it; reconnects are automatic
   const queue = createDeliveryQueue(redis, deps.config.queuePrefix);
   const box = new SecretBox(deps.config.encryptionKey, deps.config.retiredEncryptionKeys);
+  const streams = startStreams(deps);
   const { app } = createApp(
-    { ...deps, redis, queue, box },
+    { ...deps, redis, queue, box, streams },
     { validateResponses: options.validateResponses ?? false },
   );
   const limits: HttpLimits = {
@@ -29,6 +32,8 @@ export async function startApi(
   };
   const server = createServer(httpServerOptions(limits), app);
   applyHttpLimits(server, limits);
+  // WebSocket handshakes run through the app too: the stream route accepts them.
+  server.on("upgrade", upgradeThrough(app));
   server.listen(options.port ?? deps.config.port);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -39,6 +44,8 @@ export async function startApi(
     url: `http://127.0.0.1:${port}`,
     port,
     async close() {
+      // Streams first: they end with a jittered reconnect hint instead of holding the server open.
+      await streams.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.close();

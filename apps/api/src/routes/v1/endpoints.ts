@@ -26,6 +26,7 @@ import type { ApiDeps } from "../../deps.js";
 import { enqueueAccepted } from "../../enqueue.js";
 import { HttpProblem } from "../../problem.js";
 import { defineRoute, noContent, notFound } from "../../route.js";
+import { announceStreamEvents } from "../../streams/announce.js";
 import { appIdParam, eventTypeSchema, idParam, listOf, pageQuery, timestamp } from "./common.js";
 
 const headersSchema = z
@@ -310,6 +311,7 @@ export function endpointRoutes({ db, box, redis, queue, logger, config, resolver
           payload: { endpointId: endpoint.id, message: "This is a test event from Hookline." },
           onlyEndpointId: endpoint.id,
         });
+        announceStreamEvents(redis, config.queuePrefix, application.id, logger);
         const [delivery] = result.deliveries;
         if (!delivery) throw new Error("test event created no delivery");
         await enqueueAccepted(queue, logger, [delivery.id]);

@@ -5,6 +5,7 @@ import type { ApiDeps } from "../../deps.js";
 import { enqueueAccepted } from "../../enqueue.js";
 import { HttpProblem } from "../../problem.js";
 import { defineRoute, notFound } from "../../route.js";
+import { announceStreamEvents } from "../../streams/announce.js";
 import { appIdParam, eventTypeSchema, idParam, isoDate, listOf, pageQuery, timestamp } from "./common.js";
 import { deliveryOut, toDeliveryOut } from "./deliveries.js";
 
@@ -54,7 +55,7 @@ export function toEventOut(event: Event): z.input<typeof eventOut> {
 
 const appParams = z.strictObject({ appId: appIdParam });
 
-export function eventRoutes({ db, queue, logger, config }: ApiDeps) {
+export function eventRoutes({ db, queue, logger, config, redis }: ApiDeps) {
   return [
     defineRoute({
       method: "post",
@@ -94,6 +95,7 @@ export function eventRoutes({ db, queue, logger, config }: ApiDeps) {
           idempotencyKey: headerKey ?? body.idempotencyKey,
         });
         if (result.kind === "duplicate") res.setHeader("idempotent-replayed", "true");
+        else announceStreamEvents(redis, config.queuePrefix, application.id, logger);
         // A duplicate re-enqueues too: harmless (same job ids), and it repairs a first request that
         // committed but died before enqueuing.
         await enqueueAccepted(

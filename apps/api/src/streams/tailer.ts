@@ -1,0 +1,132 @@
+// The live tail of one application on one API instance: a single reader of the event log that
+// fans what it reads out to every local connection of that application. Woken by the pub/sub
+// message ingest sends after each commit (wake-ups coalesce: one read covers many), and polling on
+// a timer while it has listeners, because a lost message or a transaction that holds the horizon
+// back must only delay a stream, never stall it.
+import type { Logger } from "@hookline/core";
+import { type Database, readStream, type StreamPosition } from "@hookline/db";
+import { belowHorizon, laterOf } from "./cursor.js";
+import { StreamEvent } from "./stream-event.js";
+
+/** A local connection: receives every event of the application, in stream order, once. */
+export type TailListener = { deliver(events: readonly StreamEvent[]): void };
+
+export type TailerOptions = {
+  db: Database;
+  logger: Logger;
+  pollIntervalMs: number;
+  /** Events per read. */
+  pageSize?: number;
+};
+
+/** First re-read after events were seen waiting behind the horizon; doubles up to the poll interval. */
+const HELD_BACK_RETRY_MS = 2;
+
+export class ApplicationTailer {
+  readonly applicationId: string;
+  readonly #options: TailerOptions;
+  readonly #listeners = new Set<TailListener>();
+  /** Everything up to here has been read and fanned out. Unset until the first listener joins. */
+  #through: StreamPosition | undefined;
+  #reading = false;
+  #again = false;
+  #stopped = false;
+  #poll: NodeJS.Timeout;
+  #retry: NodeJS.Timeout | undefined;
+  #retryDelay = HELD_BACK_RETRY_MS;
+  #lastError = 0;
+
+  constructor(applicationId: string, options: TailerOptions) {
+    this.applicationId = applicationId;
+    this.#options = options;
+    this.#poll = setInterval(() => this.wake(), options.pollIntervalMs);
+    this.#poll.unref();
+  }
+
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
+  /**
+   * Adds a listener and returns the position from which the tailer will hand it events: everything
+   * after it. A tailer without a position yet starts from `from`, where its first listener has read
+   * up to.
+   */
+  add(listener: TailListener, from: StreamPosition): StreamPosition {
+    this.#through ??= from;
+    this.#listeners.add(listener);
+    return this.#through;
+  }
+
+  remove(listener: TailListener): void {
+    this.#listeners.delete(listener);
+  }
+
+  /** Reads what is new now, or right after the read in progress. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#reading) {
+      this.#again = true;
+      return;
+    }
+    void this.#read();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#poll);
+    clearTimeout(this.#retry);
+  }
+
+  async #read(): Promise<void> {
+    this.#reading = true;
+    try {
+      do {
+        this.#again = false;
+        const after = this.#through;
+        if (after === undefined) return;
+        const page = await readStream(this.#options.db, {
+          applicationId: this.applicationId,
+          after,
+          limit: this.#options.pageSize ?? 1000,
+        });
+        if (this.#stopped) return;
+        const events = page.rows.map((row) => new StreamEvent(row));
+        const last = events.at(-1);
+        if (last) this.#through = last.position;
+        // Listeners may leave while being handed events (a slow consumer cut off): a Set tolerates that.
+        if (events.length > 0) for (const listener of this.#listeners) listener.deliver(events);
+        if (page.full) this.#again = true;
+        else this.#through = laterOf(this.#through ?? after, belowHorizon(page.horizon));
+        this.#retryHeldBack(page.heldBack);
+      } while (this.#again && !this.#stopped);
+    } catch (error) {
+      // Postgres away: the poll timer tries again; one warning per poll interval is enough.
+      if (Date.now() - this.#lastError > this.#options.pollIntervalMs) {
+        this.#options.logger.warn(
+          { err: error, applicationId: this.applicationId },
+          "stream tail read failed; retrying",
+        );
+        this.#lastError = Date.now();
+      }
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  /** Committed events wait behind a transaction that is still running (often not even Hookline's):
+   * look again soon, backing off, rather than waiting for the next poll. */
+  #retryHeldBack(heldBack: boolean): void {
+    if (!heldBack) {
+      this.#retryDelay = HELD_BACK_RETRY_MS;
+      return;
+    }
+    if (this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.wake();
+    }, this.#retryDelay);
+    this.#retry.unref();
+    this.#retryDelay = Math.min(this.#retryDelay * 2, this.#options.pollIntervalMs);
+  }
+}
