@@ -2,8 +2,9 @@
 // so every worker process sees the same in-flight count and breaker. Times come from Redis' TIME,
 // the one clock all workers share.
 // Layout, under the queue prefix: `endpoint:<id>:in-flight`, a sorted set of requests in flight
-// scored by lease expiry (a crashed worker's requests drop out when their lease ends), and
-// `endpoint:<id>:breaker`, the breaker state as JSON (absent = closed, no failures).
+// scored by lease expiry (a crashed worker's requests drop out when their lease ends),
+// `endpoint:<id>:breaker`, the breaker state as JSON (absent = closed, no failures), and
+// `endpoint:<id>:parked`, the deliveries waiting for its circuit to close (woken when it does).
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
@@ -57,6 +58,20 @@ end
 return 1
 `;
 
+/** KEYS: parked. ARGV: delivery id, ttlMs. */
+const PARK = `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;
+
+/** KEYS: parked. Returns the parked delivery ids and forgets them. */
+const TAKE_PARKED = `
+local ids = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return ids
+`;
+
 type Script = { lua: string; sha: string };
 const script = (lua: string): Script => ({ lua, sha: createHash("sha1").update(lua).digest("hex") });
 
@@ -66,6 +81,8 @@ export const GATE_SCRIPTS = {
   release: script(RELEASE),
   read: script(READ),
   swap: script(SWAP),
+  park: script(PARK),
+  takeParked: script(TAKE_PARKED),
 };
 
 /** Runs a script by its hash, loading it on a Redis that does not know it (first use, restart). */

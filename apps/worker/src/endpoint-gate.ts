@@ -34,7 +34,12 @@ export type GatePass = {
   leave(succeeded: boolean | null): Promise<void>;
 };
 
-export type EndpointGate = { enter(endpointId: string, deliveryId: string): Promise<GateVerdict> };
+export type EndpointGate = {
+  enter(endpointId: string, deliveryId: string): Promise<GateVerdict>;
+  /** The deliveries that were waiting for the endpoint's circuit to close, forgotten once taken:
+   * on recovery the worker makes them due at once instead of letting them sleep out their wait. */
+  takeParked(endpointId: string): Promise<string[]>;
+};
 
 export type EndpointGateOptions = {
   redis: Redis;
@@ -63,6 +68,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
   const deferrals = new Map<string, number>();
   const keys = (endpointId: string) =>
     [`${prefix}:endpoint:${endpointId}:in-flight`, `${prefix}:endpoint:${endpointId}:breaker`] as const;
+  const parkedKey = (endpointId: string) => `${prefix}:endpoint:${endpointId}:parked`;
 
   /** Swaps the stored breaker from `stored` to `next`; false when another worker changed it first. */
   async function swap(key: string, stored: string | null, next: BreakerState, now: number) {
@@ -146,7 +152,14 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       if (admission.verdict === "wait") {
         await release();
         deferrals.delete(deliveryId);
-        return { kind: "wait", waitMs: circuitDeferralMs(admission.waitMs, random), reason: "circuit-open" };
+        const waitMs = circuitDeferralMs(admission.waitMs, random);
+        await runScript(
+          redis,
+          GATE_SCRIPTS.park,
+          [parkedKey(endpointId)],
+          [deliveryId, waitMs + options.breaker.maxCoolDownMs + options.leaseMs],
+        );
+        return { kind: "wait", waitMs, reason: "circuit-open" };
       }
       if (!admission.probe) {
         if (taken !== 1) return deferForCapacity(deliveryId);
@@ -175,5 +188,9 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     return deferForCapacity(deliveryId);
   }
 
-  return { enter };
+  async function takeParked(endpointId: string): Promise<string[]> {
+    return (await runScript(redis, GATE_SCRIPTS.takeParked, [parkedKey(endpointId)], [])) as string[];
+  }
+
+  return { enter, takeParked };
 }

@@ -18,6 +18,7 @@ import {
   DELIVERY_QUEUE_NAME,
   type DeliveryJob,
   deliveryJobSchema,
+  enqueueNow,
   INFRASTRUCTURE_BACKOFF,
   onEndpointChange,
 } from "@hookline/queue";
@@ -92,8 +93,10 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const onTransition = (endpointId: string, transition: BreakerTransition) => {
     logger.warn({ endpointId, transition }, `endpoint circuit ${transition.kind}`);
     if (transition.kind !== "recovered") return;
-    const report = cache
-      .get(endpointId)
+    const report = gate
+      .takeParked(endpointId)
+      .then((parked) => enqueueNow(queue, parked))
+      .then(() => cache.get(endpointId))
       .then(async (endpoint) => {
         if (!endpoint) return;
         await operations.emit([recoveredEvent(endpoint, { openedAt: transition.openedAt, now: Date.now() })]);
