@@ -47,6 +47,9 @@ export interface RunningCli {
   stderr(): string;
   /** stdout split in lines, each parsed as JSON (for `--json` streams). */
   jsonLines(): Record<string, unknown>[];
+  /** Resolves with the exit status when the process ends by itself. */
+  exited(): Promise<number | null>;
+  /** Sends SIGINT (if still running) and resolves with the exit status. */
   interrupt(): Promise<number | null>;
 }
 
@@ -69,6 +72,7 @@ export function startHookline(args: readonly string[], options: { env?: CliEnv }
         .split("\n")
         .filter((line) => line.trim() !== "")
         .map((line) => JSON.parse(line) as Record<string, unknown>),
+    exited: () => closed,
     async interrupt() {
       if (child.exitCode === null) child.kill("SIGINT");
       return closed;

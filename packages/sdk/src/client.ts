@@ -5,6 +5,7 @@ import { deliveriesResource } from "./resources/deliveries.js";
 import { endpointsResource } from "./resources/endpoints.js";
 import { eventsResource } from "./resources/events.js";
 import { keysResource } from "./resources/keys.js";
+import { streamsResource } from "./resources/streams.js";
 import { type ApiClient, createTransport, type HooklineClientOptions } from "./transport.js";
 
 export type HooklineClient = ReturnType<typeof createHooklineClient>;
@@ -24,6 +25,7 @@ export function createHooklineClient(options: HooklineClientOptions) {
     endpoints: endpointsResource(api),
     deliveries: deliveriesResource(api),
     deadLetters: deadLettersResource(api),
+    streams: streamsResource(api, options.baseUrl),
     /** The underlying openapi-fetch client, typed by path, for operations not wrapped above. */
     raw: api,
   };

@@ -4,6 +4,7 @@ export { HooklineApiError, isHooklineApiError, type ProblemKind } from "./api-er
 export { createHooklineClient, type HooklineClient } from "./client.js";
 export { HooklineConnectionError } from "./connection-error.js";
 export { collect, type Page, paginate } from "./pagination.js";
+export { streamUrl } from "./resources/streams.js";
 export type { components, operations, paths } from "./schema.js";
 export type { ApiClient, HooklineClientOptions } from "./transport.js";
 export type * from "./types.js";

@@ -1,11 +1,12 @@
 // `hookline listen`: relays an application's stream to a local server, signed like a real
 // delivery (as `stripe listen` does), resuming after a cut without losing or repeating events.
 import { generateSecret } from "@hookline/core";
+import { streamUrl } from "@hookline/sdk";
 import type { Command } from "commander";
 import { commaList } from "../arguments.js";
 import { type Cli, type CommandContext, contextOf } from "../context.js";
 import { UsageError } from "../io.js";
-import { type RelayReport, startRelay, streamUrl } from "../listen/relay.js";
+import { type RelayReport, startRelay } from "../listen/relay.js";
 
 interface ListenOptions {
   app: string;
@@ -39,7 +40,11 @@ async function listen(ctx: CommandContext, options: ListenOptions): Promise<void
     throw new UsageError(`--forward-to is not a URL: ${options.forwardTo}`);
   }
   const secret = options.secret ?? generateSecret();
-  const url = streamUrl(ctx.options.url, options.app, options.events);
+  const url = streamUrl(
+    ctx.options.url,
+    options.app,
+    options.events ? { eventTypes: options.events.join(",") } : {},
+  );
   if (!ctx.output.json) ctx.output.note(`Connecting to ${url} …`);
   const relay = startRelay({
     baseUrl: ctx.options.url,

@@ -1,5 +1,6 @@
 // `listen` in one place: the application's stream in, each event signed and POSTed to the local
 // server in the order received, one at a time, and a report of everything that happens.
+import { streamUrl } from "@hookline/sdk";
 import { forward } from "./forwarder.js";
 import { openStreamConnection } from "./stream-connection.js";
 import { parseStreamEvent, type StreamEvent, signedRequestFor } from "./stream-event.js";
@@ -54,12 +55,6 @@ export interface Relay {
   stop(): Promise<void>;
 }
 
-export function streamUrl(baseUrl: string, appId: string, eventTypes: readonly string[] = []): URL {
-  const url = new URL(`/v1/applications/${encodeURIComponent(appId)}/stream`, baseUrl);
-  if (eventTypes.length > 0) url.searchParams.set("eventTypes", eventTypes.join(","));
-  return url;
-}
-
 export function startRelay(options: RelayOptions): Relay {
   const now = options.now ?? (() => new Date());
   const timeoutMs = options.forwardTimeoutMs ?? 15_000;
@@ -89,7 +84,11 @@ export function startRelay(options: RelayOptions): Relay {
   }
 
   const connection = openStreamConnection({
-    url: streamUrl(options.baseUrl, options.appId, options.eventTypes),
+    url: streamUrl(
+      options.baseUrl,
+      options.appId,
+      options.eventTypes?.length ? { eventTypes: options.eventTypes.join(",") } : {},
+    ),
     apiKey: options.apiKey,
     ...(options.from !== undefined ? { from: options.from } : {}),
     silenceTimeoutMs: options.silenceTimeoutMs ?? 45_000,

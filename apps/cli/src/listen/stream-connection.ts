@@ -7,7 +7,7 @@ export interface StreamHandlers {
   /** Connected; `resumedAfter` is the cursor the server was asked to resume after. */
   open(resumedAfter: string | undefined): void;
   event(cursor: string | undefined, data: string): void;
-  /** A named control message (`gap`, `token-expired`). */
+  /** A named control message (`gap`, `token-expired`, `disconnect`). */
   control(name: string, data: string): void;
   /** The connection dropped or was refused for now; it is being re-established. */
   lost(reason: string): void;
@@ -27,7 +27,8 @@ export interface StreamConnectionOptions {
   handlers: StreamHandlers;
 }
 
-export const CONTROL_EVENTS = ["gap", "token-expired"] as const;
+/** Named events reported as they come; `ready` is not among them (it only carries the cursor). */
+export const CONTROL_EVENTS = ["gap", "token-expired", "disconnect"] as const;
 
 export interface StreamConnection {
   /** The last cursor received. */
@@ -69,6 +70,11 @@ export function openStreamConnection(options: StreamConnectionOptions): StreamCo
       if (message.lastEventId) cursor = message.lastEventId;
       handlers.event(message.lastEventId || undefined, String(message.data));
     };
+    // `ready` names where the stream starts. Keeping it means a cut before the first event still
+    // resumes from there, not from a later live tail that would skip what came in between.
+    current.addEventListener("ready", (message) => {
+      if (message.lastEventId) cursor = message.lastEventId;
+    });
     for (const name of CONTROL_EVENTS) {
       current.addEventListener(name, (message) => {
         if (message.lastEventId) cursor = message.lastEventId;

@@ -5,6 +5,7 @@ import type {
   CreateEndpoint,
   Endpoint,
   EndpointSecret,
+  EndpointUpdateResult,
   PageQuery,
   RotateSecret,
   TestEventResult,
@@ -24,8 +25,8 @@ export function endpointsResource(api: ApiClient) {
       paginate((cursor) => list(appId, { ...query, cursor })),
     get: (appId: string, endpointId: string): Promise<Endpoint> =>
       answer(api.GET(ONE, { params: { path: { appId, endpointId } } })),
-    /** Changes only the fields given. */
-    update: (appId: string, endpointId: string, body: UpdateEndpoint): Promise<Endpoint> =>
+    /** Changes only the fields given (`replayMissed` with re-enabling: redeliver what failed meanwhile). */
+    update: (appId: string, endpointId: string, body: UpdateEndpoint): Promise<EndpointUpdateResult> =>
       answer(api.PATCH(ONE, { params: { path: { appId, endpointId } }, body })),
     delete: (appId: string, endpointId: string): Promise<void> =>
       answer(api.DELETE(ONE, { params: { path: { appId, endpointId } } })),

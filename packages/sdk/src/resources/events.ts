@@ -1,7 +1,15 @@
 // /v1/applications/{appId}/events: send events (producer, admin) and read the event log.
 import { type Page, paginate } from "../pagination.js";
 import { type ApiClient, answer } from "../transport.js";
-import type { Event, EventFilter, EventWithDeliveries, IngestResult, SendEvent } from "../types.js";
+import type {
+  BatchIngestResult,
+  Event,
+  EventFilter,
+  EventWithDeliveries,
+  IngestResult,
+  SendEvent,
+  SendEvents,
+} from "../types.js";
 
 export function eventsResource(api: ApiClient) {
   const list = (appId: string, query: EventFilter = {}): Promise<Page<Event>> =>
@@ -13,6 +21,9 @@ export function eventsResource(api: ApiClient) {
      */
     send: (appId: string, body: SendEvent): Promise<IngestResult> =>
       answer(api.POST("/v1/applications/{appId}/events", { params: { path: { appId } }, body })),
+    /** Up to 1000 events recorded in one transaction; one result per event, in order. */
+    sendBatch: (appId: string, body: SendEvents): Promise<BatchIngestResult> =>
+      answer(api.POST("/v1/applications/{appId}/events/batch", { params: { path: { appId } }, body })),
     list,
     listAll: (appId: string, query: EventFilter = {}) =>
       paginate((cursor) => list(appId, { ...query, cursor })),

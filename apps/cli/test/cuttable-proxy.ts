@@ -1,0 +1,60 @@
+// A TCP proxy between `hookline listen` and the API that a test can cut (every connection dropped
+// at once) and hold down (new connections dropped too), like a flaky network or a restarting
+// load balancer.
+
+import type { AddressInfo } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
+
+export interface CuttableProxy {
+  url: string;
+  /** Connections accepted so far. */
+  connections: number;
+  cut(): void;
+  /** Cut, and drop every new connection until `restore()`. */
+  down(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startCuttableProxy(target: string): Promise<CuttableProxy> {
+  const { hostname, port } = new URL(target);
+  const open = new Set<Socket>();
+  let isDown = false;
+  const server = createServer((client) => {
+    if (isDown) {
+      client.destroy();
+      return;
+    }
+    proxy.connections++;
+    const upstream = connect(Number(port), hostname);
+    for (const socket of [client, upstream]) {
+      open.add(socket);
+      socket.on("close", () => open.delete(socket));
+      socket.on("error", () => {});
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const proxy: CuttableProxy = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: 0,
+    cut() {
+      for (const socket of open) socket.destroy();
+    },
+    down() {
+      isDown = true;
+      proxy.cut();
+    },
+    restore() {
+      isDown = false;
+    },
+    async close() {
+      proxy.down();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return proxy;
+}
