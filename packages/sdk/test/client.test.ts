@@ -134,6 +134,38 @@ describe("SDK client", () => {
     expect((error as Error).message).toContain("GET /v1/applications");
   });
 
+  it("sends a batch of events in one call, one result per event in order", async () => {
+    const app = await admin.applications.create({ name: "batch" });
+    const batch = await admin.events.sendBatch(app.id, {
+      events: [
+        { eventType: "a.one", payload: { n: 1 } },
+        { eventType: "a.two", payload: { n: 2 } },
+      ],
+    });
+    expect(batch.data.map((result) => result.eventType)).toEqual(["a.one", "a.two"]);
+    const listed = await collect(admin.events.listAll(app.id));
+    expect(listed.map((event) => event.id).sort()).toEqual(batch.data.map((result) => result.id).sort());
+  });
+
+  it("mints a stream token and builds the stream URLs with their query", async () => {
+    const app = await admin.applications.create({ name: "streams" });
+    const token = await admin.streams.createToken(app.id);
+    expect(new Date(token.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    const sse = admin.streams.url(app.id, { token: token.token, eventTypes: "a.one,a.two" });
+    expect(sse.pathname).toBe(`/v1/applications/${app.id}/stream`);
+    expect(sse.searchParams.get("eventTypes")).toBe("a.one,a.two");
+    const ws = admin.streams.url(app.id, { lastEventId: "earliest" }, "ws");
+    expect(ws.protocol).toBe("ws:");
+    expect(ws.pathname).toBe(`/v1/applications/${app.id}/ws`);
+
+    // The token opens the stream without an Authorization header, as a browser's EventSource would.
+    const controller = new AbortController();
+    const response = await fetch(sse, { signal: controller.signal });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    controller.abort();
+  });
+
   it("exposes the raw typed client for any path of the document", async () => {
     const { data, response } = await admin.raw.GET("/v1/applications", { params: { query: { limit: 1 } } });
     expect(response.status).toBe(200);
