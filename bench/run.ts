@@ -31,6 +31,7 @@ const { values } = parseArgs({
     skip: { type: "string", default: "" },
     env: { type: "string", multiple: true, default: [] },
     name: { type: "string" },
+    root: { type: "string" },
     concurrency: { type: "string", default: "100" },
     "api-pool": { type: "string", default: "20" },
     "postgres-url": { type: "string", default: "postgres://root@127.0.0.1:5432/postgres" },
@@ -55,9 +56,10 @@ const results: BenchResults = {
   meta: {
     startedAt: started.toISOString(),
     mode,
-    commit:
-      execSync("git rev-parse --short HEAD").toString().trim() +
-      (execSync("git status --porcelain -- apps packages").length > 0 ? "+dirty" : ""),
+    commit: values.root
+      ? `checkout ${values.root}`
+      : execSync("git rev-parse --short HEAD").toString().trim() +
+        (execSync("git status --porcelain -- apps packages").length > 0 ? "+dirty" : ""),
     node: process.version,
     cpus: availableParallelism(),
     loadBefore: load(),
@@ -84,6 +86,7 @@ const stack = await startHooklineStack({
   workerConcurrency: concurrency,
   env: { HOOKLINE_DB_POOL_SIZE: values["api-pool"], ...knobs },
   profileDir,
+  root: values.root,
 });
 log(`stack up: API ${stack.apiUrl}, receiver ${stack.receiver.url}`);
 const ctx = createContext({
@@ -103,7 +106,7 @@ try {
   if (!skip.has("ingest")) {
     const { ledgers: _ledgers, ...ingest } = await runIngest(ctx);
     results.ingest = ingest;
-    results.drain = await runDrain(ctx);
+    if (!skip.has("drain")) results.drain = await runDrain(ctx);
   }
   if (!skip.has("soak")) results.soak = await runSoak(ctx);
   const capacity = results.soak?.deliveriesPerSecond ?? results.drain?.perSecond ?? 500;

@@ -26,6 +26,23 @@ export type ClosedLoopResult = {
   durationS: number;
 };
 
+/**
+ * Runs for about `durationS` as a fixed number of requests (sized by a short calibration run), so
+ * that every request's answer is seen: a timed autocannon run drops the answers still in flight
+ * when it stops, and the ledger must know about every accepted event.
+ */
+export async function runTimedClosedLoop(
+  options: ClosedLoopOptions & { durationS: number },
+): Promise<ClosedLoopResult> {
+  const calibration = await runClosedLoop({
+    ...options,
+    durationS: undefined,
+    amount: options.connections * 50,
+  });
+  const amount = Math.max(options.connections * 10, Math.round(calibration.perSecond * options.durationS));
+  return runClosedLoop({ ...options, durationS: undefined, amount });
+}
+
 export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
   const url = new URL(options.url);
   let answered = 0;

@@ -14,6 +14,8 @@ export type StackOptions = {
   workerConcurrency: number;
   /** Extra environment for the API and the worker (knobs under test). */
   env?: Record<string, string>;
+  /** The checkout whose API and worker run (default: this one): compares versions side by side. */
+  root?: string | undefined;
   /** Write V8 CPU profiles of the API and the worker into this directory. */
   profileDir?: string | undefined;
 };
@@ -52,10 +54,11 @@ export async function startHooklineStack(options: StackOptions): Promise<Hooklin
     LOG_LEVEL: "warn",
     ...options.env,
   };
-  const profileEnv = (name: string): Record<string, string> =>
+  const profileArgs = (name: string): string[] =>
     options.profileDir
-      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${options.profileDir} --cpu-prof-name=${name}.cpuprofile` }
-      : {};
+      ? // One directory per process: tsx's loader thread writes a profile of its own beside the main one.
+        ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}${name}`]
+      : [];
   const queue = queueControl(options.redisUrl, options.queuePrefix, DELIVERY_QUEUE_NAME);
   try {
     const apiUrl = `http://127.0.0.1:${port}`;
@@ -63,7 +66,9 @@ export async function startHooklineStack(options: StackOptions): Promise<Hooklin
       await startService({
         name: "api",
         entry: "apps/api/src/main.ts",
-        env: { ...env, ...profileEnv("api") },
+        cwd: options.root,
+        nodeArgs: profileArgs("api"),
+        env,
         probe: async () => (await fetch(`${apiUrl}/readyz`)).ok,
       }),
     );
@@ -71,7 +76,9 @@ export async function startHooklineStack(options: StackOptions): Promise<Hooklin
       await startService({
         name: "worker",
         entry: "apps/worker/src/main.ts",
-        env: { ...env, ...profileEnv("worker") },
+        cwd: options.root,
+        nodeArgs: profileArgs("worker"),
+        env,
         probe: async () => (await queue.workers()) > 0,
       }),
     );

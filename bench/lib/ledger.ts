@@ -108,8 +108,16 @@ export class Ledger {
     if (sent - delivered > 0)
       problems.push(`${sent - delivered} accepted deliveries never reached the receiver`);
     if (this.unexpected > 0) problems.push(`${this.unexpected} requests the API never accepted`);
-    if (postgres.deliveries !== sent)
-      problems.push(`Postgres holds ${postgres.deliveries} deliveries, the API accepted ${sent}`);
+    if (postgres.deliveries !== sent) {
+      const unseen = await db.$client.query<{ id: string; created_at: Date }>(
+        "select id, created_at from events where application_id = any($1) and not (id = any($2)) order by id limit 3",
+        [this.applicationIds, [...this.accepted.keys()]],
+      );
+      const examples = unseen.rows.map((row) => `${row.id} at ${row.created_at.toISOString()}`).join(", ");
+      problems.push(
+        `Postgres holds ${postgres.deliveries} deliveries, the API accepted ${sent} (unanswered: ${examples})`,
+      );
+    }
     if (postgres.succeeded !== sent)
       problems.push(`${sent - postgres.succeeded} deliveries not succeeded in Postgres`);
     if (postgres.attempts !== this.requests)

@@ -16,23 +16,31 @@ export type Service = {
 
 export type ServiceOptions = {
   name: string;
-  /** The TypeScript entry, relative to the repository root. */
+  /** The TypeScript entry, relative to `cwd`. */
   entry: string;
+  /** Where to run it: this repository by default (another checkout, to compare versions). */
+  cwd?: string;
   args?: string[];
+  /** Flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
+  nodeArgs?: string[];
   env: Record<string, string>;
   /** Readiness other than a `ready` line on stdout (an HTTP probe, a Redis check). */
   probe?: () => Promise<boolean>;
   timeoutMs?: number;
 };
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+export const ROOT = new URL("../../", import.meta.url).pathname;
 
 export async function startService(options: ServiceOptions): Promise<Service> {
-  const child = spawn(process.execPath, ["--import", "tsx", options.entry, ...(options.args ?? [])], {
-    cwd: ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), "--import", "tsx", options.entry, ...(options.args ?? [])],
+    {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const errors: string[] = [];
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
     errors.push(line);

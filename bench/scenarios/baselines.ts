@@ -2,7 +2,7 @@
 // no-op jobs; BullMQ + HMAC + undici POST to the receiver (no Postgres); Express inserting one row
 // per request in a Postgres transaction. Each runs in its own process, like Hookline's.
 import { generateSecret } from "@hookline/core";
-import { type ClosedLoopResult, runClosedLoop } from "../lib/closed-loop.js";
+import { type ClosedLoopResult, runTimedClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import { startService } from "../lib/processes.js";
 import { queueControl } from "../lib/queue-control.js";
@@ -108,15 +108,7 @@ async function expressBaseline(ctx: BenchContext) {
     const onResponse = (status: number, text: string) => {
       if (status === 202 && JSON.parse(text).id) accepted++;
     };
-    await runClosedLoop({
-      url,
-      connections: ctx.sizes.ingestConnections,
-      durationS: 2,
-      headers,
-      body,
-      onResponse,
-    });
-    const result = await runClosedLoop({
+    const result = await runTimedClosedLoop({
       url,
       connections: ctx.sizes.ingestConnections,
       durationS: ctx.sizes.ingestSeconds,

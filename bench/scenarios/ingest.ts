@@ -2,7 +2,7 @@
 // API's alone. Single events (POST .../events, compared with the Express + one-transaction
 // baseline) and batches of up to 1,000 (POST .../events/batch). What is accepted here stays queued:
 // the delivery scenario drains it.
-import { type ClosedLoopResult, runClosedLoop } from "../lib/closed-loop.js";
+import { type ClosedLoopResult, runClosedLoop, runTimedClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import type { Ledger } from "../lib/ledger.js";
 import { round } from "../lib/stats.js";
@@ -22,8 +22,7 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
     single.ledger.acceptAnswer(status, text);
   };
   const connections = ctx.sizes.ingestConnections;
-  await runClosedLoop({ url: single.eventsUrl, connections, durationS: 2, headers, body, onResponse });
-  const singleResult = await runClosedLoop({
+  const singleResult = await runTimedClosedLoop({
     url: single.eventsUrl,
     connections,
     durationS: ctx.sizes.ingestSeconds,
