@@ -16,6 +16,8 @@ export type StreamHubOptions = {
   channel: string;
   pollIntervalMs: number;
   maxConnectionsPerKey: number;
+  /** Each connection's outbound buffer: a tailer's reads are sized against it. */
+  bufferBytes: number;
 };
 
 export type Admission =
@@ -76,6 +78,7 @@ export class StreamHub implements LiveTail {
         db: this.#options.db,
         logger: this.#options.logger,
         pollIntervalMs: this.#options.pollIntervalMs,
+        sliceBytes: Math.floor(this.#options.bufferBytes / 8),
       });
       this.#tailers.set(applicationId, tailer);
     }

@@ -31,6 +31,7 @@ export function startStreams(deps: { config: Config; db: Database; logger: Logge
     channel: streamChannel(config.queuePrefix),
     pollIntervalMs: config.streams.pollIntervalMs,
     maxConnectionsPerKey: config.streams.maxConnectionsPerKey,
+    bufferBytes: config.streams.bufferBytes,
   });
   // Not awaited: with Redis away the API still starts, and streams run on polling until it is back.
   hub.start().catch((error: unknown) => logger.warn({ err: error }, "stream channel subscription failed"));

@@ -15,9 +15,15 @@ export type TailerOptions = {
   db: Database;
   logger: Logger;
   pollIntervalMs: number;
-  /** Events per read. */
-  pageSize?: number;
+  /** How many bytes of events reach the connections' buffers at once. Between two slices the
+   * tailer yields to the event loop, so sockets that keep up take each slice before the next:
+   * it must stay well under the buffer size, or a burst alone would overflow readers that keep up. */
+  sliceBytes: number;
 };
+
+/** Rows per read, and about how many bytes a read may hold. */
+const MAX_PAGE_ROWS = 1000;
+const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** First re-read after events were seen waiting behind the horizon; doubles up to the poll interval. */
 const HELD_BACK_RETRY_MS = 2;
@@ -35,6 +41,7 @@ export class ApplicationTailer {
   #retry: NodeJS.Timeout | undefined;
   #retryDelay = HELD_BACK_RETRY_MS;
   #lastError = 0;
+  #averageEventBytes = 1024;
 
   constructor(applicationId: string, options: TailerOptions) {
     this.applicationId = applicationId;
@@ -88,14 +95,13 @@ export class ApplicationTailer {
         const page = await readStream(this.#options.db, {
           applicationId: this.applicationId,
           after,
-          limit: this.#options.pageSize ?? 1000,
+          limit: Math.min(MAX_PAGE_ROWS, Math.max(1, Math.floor(MAX_PAGE_BYTES / this.#averageEventBytes))),
         });
         if (this.#stopped) return;
-        const events = page.rows.map((row) => new StreamEvent(row));
-        const last = events.at(-1);
+        await this.#fanOut(page.rows.map((row) => new StreamEvent(row)));
+        if (this.#stopped) return;
+        const last = page.rows.at(-1);
         if (last) this.#through = last.position;
-        // Listeners may leave while being handed events (a slow consumer cut off): a Set tolerates that.
-        if (events.length > 0) for (const listener of this.#listeners) listener.deliver(events);
         if (page.full) this.#again = true;
         else this.#through = laterOf(this.#through ?? after, belowHorizon(page.horizon));
         this.#retryHeldBack(page.heldBack);
@@ -111,6 +117,31 @@ export class ApplicationTailer {
       }
     } finally {
       this.#reading = false;
+    }
+  }
+
+  /** Hands events to every listener, a slice at a time. It never waits for any one reader: a slow
+   * one's policy acts on its own buffer while the others go on. */
+  async #fanOut(events: readonly StreamEvent[]): Promise<void> {
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as StreamEvent;
+      bytes += event.json.length;
+      this.#averageEventBytes = Math.max(
+        64,
+        Math.round(this.#averageEventBytes * 0.9 + event.json.length * 0.1),
+      );
+      if (bytes < this.#options.sliceBytes && i < events.length - 1) continue;
+      const slice = events.slice(start, i + 1);
+      // Listeners may leave while being handed events (a slow consumer cut off): a Set tolerates that.
+      for (const listener of this.#listeners) listener.deliver(slice);
+      start = i + 1;
+      bytes = 0;
+      if (i < events.length - 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.#stopped) return;
+      }
     }
   }
 
