@@ -10,6 +10,11 @@ export interface CuttableProxy {
   /** Connections accepted so far. */
   connections: number;
   cut(): void;
+  /**
+   * Stops passing bytes on the open connections without closing them: a half-open connection, as
+   * after a laptop sleeps or a NAT forgets, which neither end notices by itself.
+   */
+  freeze(): void;
   /** Cut, and drop every new connection until `restore()`. */
   down(): void;
   restore(): void;
@@ -20,6 +25,7 @@ export async function startCuttableProxy(target: string): Promise<CuttableProxy>
   const { hostname, port } = new URL(target);
   const open = new Set<Socket>();
   let isDown = false;
+  const pairs: [Socket, Socket][] = [];
   const server = createServer((client) => {
     if (isDown) {
       client.destroy();
@@ -34,6 +40,7 @@ export async function startCuttableProxy(target: string): Promise<CuttableProxy>
     }
     client.pipe(upstream);
     upstream.pipe(client);
+    pairs.push([client, upstream]);
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
@@ -43,6 +50,14 @@ export async function startCuttableProxy(target: string): Promise<CuttableProxy>
     connections: 0,
     cut() {
       for (const socket of open) socket.destroy();
+    },
+    freeze() {
+      for (const [client, upstream] of pairs.splice(0)) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
     },
     down() {
       isDown = true;

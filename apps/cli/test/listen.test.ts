@@ -126,6 +126,33 @@ describe("hookline listen", { timeout: 90_000 }, () => {
     }
   });
 
+  it("reconnects when a connection goes silent without closing, and loses nothing sent meanwhile", async () => {
+    const { appId, partnerKey, producerKey } = await platform.createTenant("listen-silent");
+    const local: Receiver = await startReceiver(() => ({ status: 204 }));
+    const cli = startHookline(
+      ["listen", "--app", appId, "--forward-to", `${local.url}/in`, "--silence-timeout", "2", "--json"],
+      { env: { HOOKLINE_URL: proxy.url, HOOKLINE_KEY: partnerKey } },
+    );
+    try {
+      await waitFor(() => reports(cli, "connected").length === 1, {
+        what: "listen to connect",
+        timeoutMs: 20_000,
+      });
+      proxy.freeze();
+      const sent = await send(appId, producerKey, 3, "silent");
+      await waitFor(() => local.requests.length === 3, {
+        what: "the events sent while frozen",
+        timeoutMs: 20_000,
+      });
+      expect(reports(cli, "disconnected")[0]?.reason).toBe("no data for 2000 ms");
+      expect(reports(cli, "connected").filter((line) => !line.first)).toHaveLength(1);
+      expect(local.requests.map((request) => request.headers["webhook-id"])).toEqual(sent);
+    } finally {
+      await cli.interrupt();
+      await local.close();
+    }
+  });
+
   it("prints the signing secret it made up, and what the local server answered", async () => {
     const { appId, partnerKey, producerKey } = await platform.createTenant("listen-human");
     const local: Receiver = await startReceiver(() => ({ status: 202 }));

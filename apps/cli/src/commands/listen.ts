@@ -3,7 +3,7 @@
 import { generateSecret } from "@hookline/core";
 import { streamUrl } from "@hookline/sdk";
 import type { Command } from "commander";
-import { commaList } from "../arguments.js";
+import { commaList, positiveInteger } from "../arguments.js";
 import { type Cli, type CommandContext, contextOf } from "../context.js";
 import { UsageError } from "../io.js";
 import { type RelayReport, startRelay } from "../listen/relay.js";
@@ -14,6 +14,7 @@ interface ListenOptions {
   secret?: string;
   events?: string[];
   from?: string;
+  silenceTimeout: number;
 }
 
 export function registerListen(program: Command, cli: Cli): void {
@@ -25,6 +26,12 @@ export function registerListen(program: Command, cli: Cli): void {
     .option("--secret <whsec>", "sign with this secret (default: a new one, printed at start)")
     .option("--events <types>", "only these event types, comma-separated", commaList)
     .option("--from <cursor>", "start after this cursor, or `earliest` (default: new events only)")
+    .option(
+      "--silence-timeout <seconds>",
+      "reconnect when nothing, not even the server's ping, arrives for this long",
+      positiveInteger,
+      45,
+    )
     .action(async (options: ListenOptions, command: Command) => {
       const ctx = contextOf(cli, command);
       await listen(ctx, options);
@@ -54,6 +61,7 @@ async function listen(ctx: CommandContext, options: ListenOptions): Promise<void
     secret,
     ...(options.events ? { eventTypes: options.events } : {}),
     ...(options.from !== undefined ? { from: options.from } : {}),
+    silenceTimeoutMs: options.silenceTimeout * 1000,
     report: (report) => show(ctx, report, { secret, forwardTo: forwardTo.toString() }),
   });
   ctx.cli.io.onInterrupt(() => void relay.stop());
