@@ -7,6 +7,7 @@ import swaggerUi from "swagger-ui-express";
 import { createAuthenticator } from "./auth.js";
 import type { ApiDeps } from "./deps.js";
 import { headerCountLimit } from "./http-limits.js";
+import { jsonDepthLimit } from "./json-depth.js";
 import { createApiMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { HttpProblem, problemHandler } from "./problem.js";
@@ -64,6 +65,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   // Batch ingest has a larger limit of its own; the general parser then skips the parsed body.
   app.use("/v1/applications/:appId/events/batch", express.json({ limit: deps.config.maxBatchBytes }));
   app.use(express.json({ limit: deps.config.maxPayloadBytes + ENVELOPE_BYTES }));
+  app.use(jsonDepthLimit());
   const v1 = Router();
   const mountOptions = {
     authenticate: deps.streams

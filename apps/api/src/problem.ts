@@ -133,13 +133,37 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const problem =
       error instanceof HttpProblem
         ? error
-        : (fromParserError(error) ?? unavailableOrInternal(error, logger, req.url));
+        : (fromParserError(error) ??
+          fromUnstorableInput(error, logger, req.url) ??
+          unavailableOrInternal(error, logger, req.url));
     if (res.headersSent) {
       res.end();
       return;
     }
     sendProblem(res, problem);
   };
+}
+
+/**
+ * Postgres refusing a value the request carried (class 22 "data exception": a NUL character in
+ * text, `\u0000` in a JSON payload, a number out of range; 54001: JSON nested too deep) is the
+ * client's input, not our failure. Routes validate what they can; this catches what only the
+ * database knows. The detail is Postgres's own sentence, never the query or its parameters.
+ */
+function fromUnstorableInput(error: unknown, logger: Logger, url: string): HttpProblem | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
+    const { code, message, severity } = current as { code?: unknown; message?: unknown; severity?: unknown };
+    if (typeof code === "string" && typeof severity === "string" && /^(22...|54001)$/.test(code)) {
+      logger.info({ code, url }, "request refused by the database as unstorable");
+      return new HttpProblem(
+        "invalid-request",
+        `the request holds a value that cannot be stored: ${typeof message === "string" ? message : code}`,
+      );
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** A failure of Postgres or Redis is a 503 the client may retry; anything else is our bug. */

@@ -7,6 +7,8 @@ export const REDACTED_PATHS = [
   "req.headers.authorization",
   "req.headers.cookie",
   "req.url",
+  "url",
+  "*.url",
   "*.secret",
   "*.secrets",
   "*.key",

@@ -16,7 +16,11 @@ const idempotencyKeySchema = z.string().min(1).max(256);
 
 export const ingestBody = z.strictObject({
   eventType: eventTypeSchema,
-  payload: jsonValue.refine((value) => value !== undefined, "is required"),
+  // null would be stored as SQL NULL, not as JSON null: a payload is something, so it is refused.
+  payload: jsonValue.refine(
+    (value) => value !== undefined && value !== null,
+    "is required and must not be null",
+  ),
   idempotencyKey: idempotencyKeySchema.optional(),
 });
 
