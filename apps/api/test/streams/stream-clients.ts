@@ -149,6 +149,10 @@ export function repeated(events: readonly { id: string }[]): string[] {
 export type RawSseReader = {
   events: StreamedEvent[];
   controls: Control[];
+  /** `retry:` values, in order. */
+  retries: number[];
+  /** Comment lines (`: ping`). */
+  comments: string[];
   ended: Promise<void>;
   pause(): void;
   resume(): void;
@@ -178,6 +182,8 @@ export function readSseRaw(
         const reader: RawSseReader = {
           events: [],
           controls: [],
+          retries: [],
+          comments: [],
           ended: new Promise((done) => response.once("close", () => done())),
           pause: () => response.pause(),
           resume: () => response.resume(),
@@ -192,10 +198,15 @@ export function readSseRaw(
             end = buffered.indexOf("\n\n");
             const fields = new Map<string, string>();
             for (const line of block.split("\n")) {
-              if (line.startsWith(":")) continue;
+              if (line.startsWith(":")) {
+                reader.comments.push(line);
+                continue;
+              }
               const colon = line.indexOf(": ");
               if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 2));
             }
+            const retry = fields.get("retry");
+            if (retry !== undefined) reader.retries.push(Number(retry));
             const data = fields.get("data");
             if (data === undefined) continue;
             const name = fields.get("event");
