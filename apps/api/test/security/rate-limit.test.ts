@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:net";
-import { createLogger } from "@hookline/core";
+import { createLogger, loadConfig } from "@hookline/core";
 import { createRequestConnection } from "@hookline/queue";
 import { type Platform, startPlatform, TEST_REDIS_URL, waitFor } from "@hookline/testing";
 import { Redis } from "ioredis";
@@ -24,6 +24,29 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe("ingest rate limit settings", () => {
+  const key = randomBytes(32).toString("base64");
+
+  it("defaults to 1000 per second per key with bursts of twice that", () => {
+    expect(loadConfig({ HOOKLINE_ENCRYPTION_KEY: key }).ingestRateLimit).toEqual({
+      perSecond: 1000,
+      burst: 2000,
+    });
+  });
+
+  it("takes a rate and a burst, and 0 turns the limit off", () => {
+    const config = (env: Record<string, string>) => loadConfig({ HOOKLINE_ENCRYPTION_KEY: key, ...env });
+    expect(
+      config({ HOOKLINE_INGEST_RATE_LIMIT: "5", HOOKLINE_INGEST_RATE_BURST: "7" }).ingestRateLimit,
+    ).toEqual({
+      perSecond: 5,
+      burst: 7,
+    });
+    expect(config({ HOOKLINE_INGEST_RATE_LIMIT: "0" }).ingestRateLimit).toBeNull();
+    expect(() => config({ HOOKLINE_INGEST_RATE_LIMIT: "fast" })).toThrow(/HOOKLINE_INGEST_RATE_LIMIT/);
+  });
+});
 
 describe("ingest rate limit through the API", () => {
   let platform: Platform;
