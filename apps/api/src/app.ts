@@ -8,6 +8,7 @@ import { createAuthenticator } from "./auth.js";
 import type { ApiDeps } from "./deps.js";
 import { headerCountLimit } from "./http-limits.js";
 import { jsonDepthLimit } from "./json-depth.js";
+import { createLookupCache } from "./lookup-cache.js";
 import { createApiMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { HttpProblem, problemHandler } from "./problem.js";
@@ -28,6 +29,9 @@ export type AppOptions = { validateResponses?: boolean };
 
 /** Room in a request body for the envelope around the largest accepted payload. */
 const ENVELOPE_BYTES = 16 * 1024;
+/** Every scoped request looks its application up; applications never change once created (there
+ * is no update or delete), so a found one is kept this long. */
+const APPLICATION_CACHE_TTL_MS = 60_000;
 
 export function v1Routes(deps: ApiDeps): AnyRoute[] {
   return [
@@ -67,15 +71,19 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   app.use(express.json({ limit: deps.config.maxPayloadBytes + ENVELOPE_BYTES }));
   app.use(jsonDepthLimit());
   const v1 = Router();
+  const authenticator = createAuthenticator(deps.db, { cacheTtlMs: deps.config.authCacheTtlMs });
+  const applications = createLookupCache((idOrUid) => findApplication(deps.db, idOrUid), {
+    ttlMs: APPLICATION_CACHE_TTL_MS,
+  });
   const mountOptions = {
     authenticate: deps.streams
-      ? acceptStreamTokens(createAuthenticator(deps.db), {
+      ? acceptStreamTokens(authenticator, {
           db: deps.db,
           tokens: deps.streams.tokens,
           tokenRoutes: STREAM_TOKEN_ROUTES,
         })
-      : createAuthenticator(deps.db),
-    findApplication: (idOrUid: string) => findApplication(deps.db, idOrUid),
+      : authenticator,
+    findApplication: (idOrUid: string) => applications.get(idOrUid),
     validateResponses: options.validateResponses ?? false,
     rateLimiters: rateLimitersFor(deps),
   };

@@ -3,6 +3,7 @@
 import { hashApiKey, type Role } from "@hookline/core";
 import { type Database, findActiveKeyByHash } from "@hookline/db";
 import type { Request } from "express";
+import { createLookupCache } from "./lookup-cache.js";
 import { HttpProblem } from "./problem.js";
 
 export type Principal = { keyId: string; role: Role; applicationId: string | null };
@@ -11,7 +12,17 @@ export type Authenticator = (req: Request) => Promise<Principal>;
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-export function createAuthenticator(db: Database): Authenticator {
+export type AuthenticatorOptions = {
+  /** How long a found key is trusted before Postgres is asked again (HOOKLINE_AUTH_CACHE_TTL): a
+   * revocation takes effect within this long. 0 asks on every request. */
+  cacheTtlMs?: number;
+};
+
+export function createAuthenticator(db: Database, options: AuthenticatorOptions = {}): Authenticator {
+  // Keyed by the key's hash, never its text; unknown keys are not kept, so guessing fills nothing.
+  const keys = createLookupCache((keyHash) => findActiveKeyByHash(db, keyHash), {
+    ttlMs: options.cacheTtlMs ?? 0,
+  });
   return async (req) => {
     const header = req.headers.authorization;
     if (!header) throw new HttpProblem("unauthorized", "send an API key as `Authorization: Bearer <key>`");
@@ -19,7 +30,7 @@ export function createAuthenticator(db: Database): Authenticator {
     if (!match?.[1]) throw new HttpProblem("unauthorized", "the Authorization header must be `Bearer <key>`");
     // Looked up by its hash: the comparison happens on a digest inside the index, so timing reveals
     // nothing about the key text.
-    const record = await findActiveKeyByHash(db, hashApiKey(match[1]));
+    const record = await keys.get(hashApiKey(match[1]));
     if (!record) throw new HttpProblem("unauthorized", "the API key is unknown or revoked");
     return { keyId: record.id, role: record.role, applicationId: record.applicationId };
   };

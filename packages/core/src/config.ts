@@ -90,6 +90,9 @@ export const configSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  /** How long the API trusts an API key it has looked up before asking Postgres again: a revoked
+   * key keeps working for at most this long on each API instance. "0s" looks every request up. */
+  HOOKLINE_AUTH_CACHE_TTL: duration("5s"),
   /** Events per second each API key may send (token bucket in Redis, shared by all API instances);
    * 0 turns the limit off. Over it, ingest answers 429 with Retry-After. */
   HOOKLINE_INGEST_RATE_LIMIT: z.coerce.number().min(0).default(1000),
@@ -207,6 +210,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     workerConcurrency: env.HOOKLINE_WORKER_CONCURRENCY,
     maxPayloadBytes: env.HOOKLINE_MAX_PAYLOAD_BYTES,
     maxBatchBytes: env.HOOKLINE_MAX_BATCH_BYTES,
+    authCacheTtlMs: env.HOOKLINE_AUTH_CACHE_TTL,
     ingestRateLimit:
       env.HOOKLINE_INGEST_RATE_LIMIT === 0
         ? null

@@ -1,11 +1,10 @@
-// Ingest and the event log. An event and its deliveries are written in one transaction, so an
-// accepted event always has its deliveries.
+// Ingest and the event log. An event and its deliveries are written atomically (one statement, or
+// one transaction for a batch), so an accepted event always has its deliveries.
 
 import { endpointWants, newId } from "@hookline/core";
 import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor } from "../client.js";
 import { deliveries, endpoints, events } from "../schema/index.js";
-import { matchingEndpoints } from "./endpoints.js";
 import { afterCursor, type PageRequest, toPage } from "./pagination.js";
 
 export type Event = typeof events.$inferSelect;
@@ -22,45 +21,64 @@ export type IngestInput = {
 
 export type IngestResult = {
   kind: "created" | "duplicate";
-  event: Event;
+  event: Pick<Event, "id" | "eventType" | "createdAt">;
+  deliveries: Pick<Delivery, "id" | "endpointId">[];
+};
+
+// One statement, so one round trip and atomic without BEGIN/COMMIT: the event, then a delivery per
+// matching endpoint (foreign keys are checked at the end of the statement, when the event exists).
+// Delivery ids are made here, in the id format: the event's time, then 64 bits of md5 over (event,
+// endpoint) in upper-case hex, which is valid Crockford base32 — unique, and sortable by time like
+// every id. An idempotency-key conflict inserts nothing and returns no row.
+const INGEST_EVENT_SQL = `
+with ev as (
+  insert into events (id, application_id, event_type, payload, idempotency_key)
+  values ($1, $2, $3, $4::jsonb, $5)
+  on conflict (application_id, idempotency_key) do nothing
+  returning id, event_type, created_at
+), dl as (
+  insert into deliveries (id, application_id, event_id, endpoint_id, event_type, next_attempt_at)
+  select 'dlv_' || substr(ev.id, 5, 10) || upper(substr(md5(ev.id || e.id), 1, 16)),
+         $2, ev.id, e.id, ev.event_type, ev.created_at
+  from ev join endpoints e on e.application_id = $2
+  where case when $6::text is null
+          then not e.disabled and (cardinality(e.event_types) = 0 or ev.event_type = any(e.event_types))
+          else e.id = $6 end
+  returning id, endpoint_id
+)
+select ev.id, ev.event_type, ev.created_at,
+       (select coalesce(json_agg(json_build_object('id', dl.id, 'endpointId', dl.endpoint_id)), '[]'::json)
+        from dl) as deliveries
+from ev`;
+
+type IngestRow = {
+  id: string;
+  event_type: string;
+  created_at: Date;
   deliveries: Pick<Delivery, "id" | "endpointId">[];
 };
 
 export async function ingestEvent(db: Database, input: IngestInput): Promise<IngestResult> {
-  return db.transaction(async (tx) => {
-    const [event] = await tx
-      .insert(events)
-      .values({
-        id: newId("event"),
-        applicationId: input.applicationId,
-        eventType: input.eventType,
-        payload: input.payload,
-        idempotencyKey: input.idempotencyKey ?? null,
-      })
-      .onConflictDoNothing({ target: [events.applicationId, events.idempotencyKey] })
-      .returning();
-    if (!event) return firstEventFor(tx, input.applicationId, input.idempotencyKey as string);
-
-    const targets = input.onlyEndpointId
-      ? [{ id: input.onlyEndpointId }]
-      : await matchingEndpoints(tx, input.applicationId, input.eventType);
-    if (targets.length === 0) return { kind: "created", event, deliveries: [] };
-
-    const created = await tx
-      .insert(deliveries)
-      .values(
-        targets.map((endpoint) => ({
-          id: newId("delivery"),
-          applicationId: input.applicationId,
-          eventId: event.id,
-          endpointId: endpoint.id,
-          eventType: input.eventType,
-          nextAttemptAt: event.createdAt,
-        })),
-      )
-      .returning({ id: deliveries.id, endpointId: deliveries.endpointId });
-    return { kind: "created", event, deliveries: created };
+  const { rows } = await db.$client.query<IngestRow>({
+    // Named: each connection parses and plans it once.
+    name: "hookline.ingest-event",
+    text: INGEST_EVENT_SQL,
+    values: [
+      newId("event"),
+      input.applicationId,
+      input.eventType,
+      JSON.stringify(input.payload),
+      input.idempotencyKey ?? null,
+      input.onlyEndpointId ?? null,
+    ],
   });
+  const [row] = rows;
+  if (!row) return firstEventFor(db, input.applicationId, input.idempotencyKey as string);
+  return {
+    kind: "created",
+    event: { id: row.id, eventType: row.event_type, createdAt: row.created_at },
+    deliveries: row.deliveries,
+  };
 }
 
 export type BatchEventInput = { eventType: string; payload: unknown; idempotencyKey?: string | undefined };
