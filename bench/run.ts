@@ -10,6 +10,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createBenchDatabase } from "./lib/bench-database.js";
 import { createContext, SIZES } from "./lib/context.js";
+import { cpuMeter } from "./lib/cpu-meter.js";
 import { hooklineClient } from "./lib/hookline-client.js";
 import { startHooklineStack } from "./lib/hookline-stack.js";
 import { round } from "./lib/stats.js";
@@ -88,6 +89,10 @@ const stack = await startHooklineStack({
   profileDir,
   root: values.root,
 });
+const redisPid = Number(/process_id:(\d+)/.exec(await stack.queue.redis.info("server"))?.[1] ?? 0);
+function pidOf(name: string): number {
+  return stack.services.find((service) => service.name === name)?.child.pid ?? 0;
+}
 log(`stack up: API ${stack.apiUrl}, receiver ${stack.receiver.url}`);
 const ctx = createContext({
   mode,
@@ -98,6 +103,17 @@ const ctx = createContext({
   redisUrl: values["redis-url"],
   concurrency,
   apiPoolSize: Number(values["api-pool"]),
+  cpu: cpuMeter({
+    db: database.db,
+    databaseName: "hookline_bench",
+    pids: () => ({
+      api: pidOf("api"),
+      worker: pidOf("worker"),
+      receiver: pidOf("receiver"),
+      redis: redisPid,
+    }),
+    applicationNames: ["hookline-api", "hookline-worker"],
+  }),
   log,
 });
 

@@ -5,10 +5,14 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import pg from "pg";
 
-type Settings = { databaseUrl: string; poolSize: number };
+type Settings = { databaseUrl: string; poolSize: number; applicationName: string };
 
 const settings = JSON.parse(process.argv[2] ?? "{}") as Settings;
-const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: settings.poolSize });
+const pool = new pg.Pool({
+  connectionString: settings.databaseUrl,
+  max: settings.poolSize,
+  application_name: settings.applicationName,
+});
 const app = express();
 app.disable("x-powered-by");
 app.use(express.json({ limit: "300kb" }));

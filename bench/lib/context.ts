@@ -1,6 +1,7 @@
 // What every scenario gets: the running stack, the bench database, the API client, the sizes for
 // this mode, and the ledgers that the receiver's arrivals are routed to.
 import type { BenchDatabase } from "./bench-database.js";
+import type { CpuMeter } from "./cpu-meter.js";
 import type { HooklineClient, Tenant } from "./hookline-client.js";
 import type { HooklineStack } from "./hookline-stack.js";
 import { Ledger, routeArrivals } from "./ledger.js";
@@ -63,6 +64,7 @@ export type BenchContext = {
   /** Postgres connections of the API process (the Express baseline gets as many). */
   apiPoolSize: number;
   ledgers: Ledger[];
+  cpu: CpuMeter;
   log(message: string): void;
   /** A tenant with `count` endpoints on the receiver, a ledger for them, and the producer's URL. */
   tenantWithEndpoints(

@@ -4,6 +4,7 @@
 import { generateSecret } from "@hookline/core";
 import { type ClosedLoopResult, runTimedClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
+import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
 import { startService } from "../lib/processes.js";
 import { queueControl } from "../lib/queue-control.js";
 import { round } from "../lib/stats.js";
@@ -14,11 +15,13 @@ export type QueueBaseline = {
   perSecond: number;
   received: number;
   balanced: boolean;
+  /** The baseline worker counts as `worker`, so it compares with Hookline's. */
+  cpuMsPerJob: CpuPerUnit;
 };
 export type BaselineResults = {
   bullmqNoop: QueueBaseline;
   bullmqUndici: QueueBaseline;
-  expressPg: ClosedLoopResult & { rows: number; balanced: boolean };
+  expressPg: ClosedLoopResult & { rows: number; balanced: boolean; cpuMsPerRequest: CpuPerUnit };
 };
 
 export async function runBaselines(ctx: BenchContext, prefix: string): Promise<BaselineResults> {
@@ -71,9 +74,14 @@ async function queueBaseline(
       ],
       env: {},
     });
+    const cpu = ctx.cpu.with({
+      pids: () => ({ ...ctx.cpu.pids(), api: undefined, worker: worker.child.pid }),
+    });
     try {
+      const start = await cpu.sample();
       await queue.resume();
       const ms = await queue.waitDrained(300_000);
+      const cpuMsPerJob = perUnit(await cpu.since(start), jobs);
       const arrivals = (await ctx.stack.receiver.drain()).filter((arrival) => arrival[1] === path);
       const received = new Set(arrivals.map((arrival) => arrival[0])).size;
       const counts = await queue.counts();
@@ -83,6 +91,7 @@ async function queueBaseline(
         perSecond: round(jobs / (ms / 1000)),
         received,
         balanced: (mode === "noop" || received === jobs) && (counts.failed ?? 0) === 0,
+        cpuMsPerJob,
       };
     } finally {
       await worker.stop();
@@ -93,11 +102,19 @@ async function queueBaseline(
   }
 }
 
+const EXPRESS_BASELINE_NAME = "bench-express-baseline";
+
 async function expressBaseline(ctx: BenchContext) {
   const server = await startService({
     name: "baseline-express",
     entry: "bench/baselines/express-pg.ts",
-    args: [JSON.stringify({ databaseUrl: ctx.database.url, poolSize: ctx.apiPoolSize })],
+    args: [
+      JSON.stringify({
+        databaseUrl: ctx.database.url,
+        poolSize: ctx.apiPoolSize,
+        applicationName: EXPRESS_BASELINE_NAME,
+      }),
+    ],
     env: { NODE_ENV: "production" },
   });
   try {
@@ -108,6 +125,12 @@ async function expressBaseline(ctx: BenchContext) {
     const onResponse = (status: number, text: string) => {
       if (status === 202 && JSON.parse(text).id) accepted++;
     };
+    // The baseline's process counts as `api`, so it compares with Hookline's API.
+    const cpu = ctx.cpu.with({
+      pids: () => ({ ...ctx.cpu.pids(), api: server.child.pid, worker: undefined, receiver: undefined }),
+      applicationNames: [EXPRESS_BASELINE_NAME],
+    });
+    const start = await cpu.sample();
     const result = await runTimedClosedLoop({
       url,
       connections: ctx.sizes.ingestConnections,
@@ -119,7 +142,8 @@ async function expressBaseline(ctx: BenchContext) {
     const rows = Number(
       (await ctx.database.db.$client.query("select count(*) as n from bench_rows")).rows[0]?.n,
     );
-    return { ...result, rows, balanced: rows === accepted && result.non2xx === 0 };
+    const cpuMsPerRequest = perUnit(await cpu.since(start), accepted);
+    return { ...result, rows, balanced: rows === accepted && result.non2xx === 0, cpuMsPerRequest };
   } finally {
     await server.stop();
   }

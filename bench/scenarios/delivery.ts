@@ -3,16 +3,31 @@
 // job completes only after its batch commits. This is the figure to compare with the BullMQ +
 // undici baseline, which drains pre-filled jobs the same way.
 import type { BenchContext } from "../lib/context.js";
+import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
 import { round } from "../lib/stats.js";
 
-export type DrainResult = { deliveries: number; seconds: number; perSecond: number };
+export type DrainResult = {
+  deliveries: number;
+  seconds: number;
+  perSecond: number;
+  cpuMsPerDelivery: CpuPerUnit;
+};
 
 export async function runDrain(ctx: BenchContext): Promise<DrainResult> {
   const deliveries = await ctx.stack.queue.unfinished();
+  const cpu = await ctx.cpu.sample();
   await ctx.stack.queue.resume();
   const ms = await ctx.stack.queue.waitDrained(600_000);
+  const cpuMsPerDelivery = perUnit(await ctx.cpu.since(cpu), deliveries);
   await ctx.collectArrivals();
-  const result = { deliveries, seconds: round(ms / 1000, 2), perSecond: round(deliveries / (ms / 1000)) };
-  ctx.log(`delivery drain: ${deliveries} deliveries in ${result.seconds} s = ${result.perSecond}/s`);
+  const result = {
+    deliveries,
+    seconds: round(ms / 1000, 2),
+    perSecond: round(deliveries / (ms / 1000)),
+    cpuMsPerDelivery,
+  };
+  ctx.log(
+    `delivery drain: ${deliveries} deliveries in ${result.seconds} s = ${result.perSecond}/s; CPU ms per delivery ${JSON.stringify(cpuMsPerDelivery)}`,
+  );
   return result;
 }

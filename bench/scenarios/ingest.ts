@@ -4,12 +4,18 @@
 // the delivery scenario drains it.
 import { type ClosedLoopResult, runClosedLoop, runTimedClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
+import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
 import type { Ledger } from "../lib/ledger.js";
 import { round } from "../lib/stats.js";
 
 export type IngestResults = {
-  single: ClosedLoopResult;
-  batch: ClosedLoopResult & { batchSize: number; connections: number; eventsPerSecond: number };
+  single: ClosedLoopResult & { cpuMsPerEvent: CpuPerUnit };
+  batch: ClosedLoopResult & {
+    batchSize: number;
+    connections: number;
+    eventsPerSecond: number;
+    cpuMsPerEvent: CpuPerUnit;
+  };
   ledgers: Ledger[];
 };
 
@@ -22,6 +28,7 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
     single.ledger.acceptAnswer(status, text);
   };
   const connections = ctx.sizes.ingestConnections;
+  const singleCpu = await ctx.cpu.sample();
   const singleResult = await runTimedClosedLoop({
     url: single.eventsUrl,
     connections,
@@ -34,6 +41,9 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
     `ingest single: ${singleResult.perSecond} events/s, p50 ${singleResult.p50} ms, p99 ${singleResult.p99} ms`,
   );
 
+  const singleCpuMs = perUnit(await ctx.cpu.since(singleCpu), single.ledger.accepted.size);
+  ctx.log(`ingest single: CPU ms per event ${JSON.stringify(singleCpuMs)}`);
+
   const batch = await ctx.tenantWithEndpoints("ingest-batch", 1);
   const batchSize = ctx.sizes.batchSize;
   const batchBody = JSON.stringify({
@@ -42,6 +52,7 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
       payload: samplePayload(n),
     })),
   });
+  const batchCpu = await ctx.cpu.sample();
   const batchResult = await runClosedLoop({
     url: `${batch.eventsUrl}/batch`,
     connections: ctx.sizes.batchConnections,
@@ -52,11 +63,18 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
       batch.ledger.acceptAnswer(status, text);
     },
   });
+  const batchCpuMs = perUnit(await ctx.cpu.since(batchCpu), batch.ledger.accepted.size);
   const eventsPerSecond = round((batchResult.requests * batchSize) / batchResult.durationS);
   ctx.log(`ingest batch of ${batchSize}: ${eventsPerSecond} events/s, p99 ${batchResult.p99} ms per request`);
   return {
-    single: singleResult,
-    batch: { ...batchResult, batchSize, connections: ctx.sizes.batchConnections, eventsPerSecond },
+    single: { ...singleResult, cpuMsPerEvent: singleCpuMs },
+    batch: {
+      ...batchResult,
+      batchSize,
+      connections: ctx.sizes.batchConnections,
+      eventsPerSecond,
+      cpuMsPerEvent: batchCpuMs,
+    },
     ledgers: [single.ledger, batch.ledger],
   };
 }

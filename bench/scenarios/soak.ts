@@ -3,6 +3,7 @@
 // what ingest and delivery sustain together on the same cores, not a backlog drained later).
 // Redis is sampled throughout: completed jobs must be removed, so its footprint stays flat.
 import { type BenchContext, samplePayload } from "../lib/context.js";
+import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
 import { prefixFootprint } from "../lib/queue-control.js";
 import { round, sleep } from "../lib/stats.js";
 
@@ -10,6 +11,8 @@ export type SoakResult = {
   events: number;
   seconds: number;
   deliveriesPerSecond: number;
+  /** Ingest and delivery together, per event (one delivery each). */
+  cpuMsPerEvent: CpuPerUnit;
   redis: {
     /** Bytes (MEMORY USAGE) of the bench prefix's keys: largest sample during the run, and after. */
     peakPrefixBytes: number;
@@ -61,6 +64,7 @@ export async function runSoak(ctx: BenchContext): Promise<SoakResult> {
     }
   })();
 
+  const cpu = await ctx.cpu.sample();
   const started = performance.now();
   const sender = async () => {
     while (sent < total) {
@@ -87,6 +91,7 @@ export async function runSoak(ctx: BenchContext): Promise<SoakResult> {
   await Promise.all(Array.from({ length: SENDERS }, sender));
   await ctx.stack.queue.waitDrained(600_000);
   const seconds = (performance.now() - started) / 1000;
+  const cpuMsPerEvent = perUnit(await ctx.cpu.since(cpu), total);
   finished = true;
   await Promise.all([sampler, counter]);
   await ctx.collectArrivals();
@@ -99,6 +104,7 @@ export async function runSoak(ctx: BenchContext): Promise<SoakResult> {
     events: total,
     seconds: round(seconds, 2),
     deliveriesPerSecond: round(total / seconds),
+    cpuMsPerEvent,
     redis: {
       peakPrefixBytes,
       peakPrefixKeys,
@@ -116,7 +122,7 @@ export async function runSoak(ctx: BenchContext): Promise<SoakResult> {
   };
   ctx.log(
     `sustained: ${total} events in ${result.seconds} s = ${result.deliveriesPerSecond} deliveries/s; ` +
-      `Redis prefix peak ${Math.round(peakPrefixBytes / 1024)} KiB / ${peakPrefixKeys} keys, after ${after.keys} keys`,
+      `CPU ms per event ${JSON.stringify(cpuMsPerEvent)}; Redis prefix peak ${Math.round(peakPrefixBytes / 1024)} KiB / ${peakPrefixKeys} keys, after ${after.keys} keys`,
   );
   return result;
 }
