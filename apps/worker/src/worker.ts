@@ -10,7 +10,7 @@ import {
   type Logger,
   SecretBox,
 } from "@hookline/core";
-import { type Database, ensureOperatorEndpoint, loadDeliveryForAttempt } from "@hookline/db";
+import { type Database, ensureOperatorEndpoint } from "@hookline/db";
 import {
   announceEndpointChange,
   createDeliveryQueue,
@@ -26,6 +26,7 @@ import { DelayedError, type Job, Worker } from "bullmq";
 import { createAttemptRecorder } from "./attempt-recorder.js";
 import { createBatchWriter } from "./batch-writer.js";
 import { deliver } from "./deliver.js";
+import { createDeliveryLoader } from "./delivery-loader.js";
 import { createEndpointCache } from "./endpoint-cache.js";
 import { createEndpointGate } from "./endpoint-gate.js";
 import { startEndpointHealthSweeper } from "./endpoint-health.js";
@@ -62,6 +63,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const queue = createDeliveryQueue(connection, config.queuePrefix);
   const policy = { allow: config.allowedDestinations, httpsOnly: config.httpsOnly };
   const cache = createEndpointCache({ db, box, policy });
+  const loader = createDeliveryLoader(db);
   const unsubscribe = await onEndpointChange(subscriber, config.queuePrefix, (id) => cache.invalidate(id));
   const sender = createHttpSender({
     connectTimeoutMs: config.connectTimeoutMs,
@@ -121,7 +123,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const process = async (job: Job<DeliveryJob>, token?: string) => {
     const { deliveryId } = deliveryJobSchema.parse(job.data);
     const outcome = await deliver(deliveryId, {
-      loadDelivery: (id) => loadDeliveryForAttempt(db, id),
+      loadDelivery: (id) => loader.load(id),
       loadEndpoint: async (id) => {
         const endpoint = await cache.get(id);
         if (!endpoint?.disabled) return endpoint;
