@@ -5,6 +5,7 @@ import type { Logger } from "@hookline/core";
 import type { Database, StreamPosition } from "@hookline/db";
 import type { Redis } from "ioredis";
 import type { LiveTail, StreamSession } from "./session.js";
+import type { StreamEvent } from "./stream-event.js";
 import { ApplicationTailer, type TailListener } from "./tailer.js";
 import { type CloseReason, GOODBYE_GRACE_MS } from "./transport.js";
 
@@ -71,7 +72,11 @@ export class StreamHub implements LiveTail {
     return closed;
   }
 
-  attach(applicationId: string, listener: TailListener, from: StreamPosition): void {
+  covers(applicationId: string, from: StreamPosition): boolean {
+    return this.#tailers.get(applicationId)?.covers(from) ?? false;
+  }
+
+  attach(applicationId: string, listener: TailListener, from: StreamPosition): StreamEvent[] | undefined {
     let tailer = this.#tailers.get(applicationId);
     if (!tailer) {
       tailer = new ApplicationTailer(applicationId, {
@@ -79,12 +84,15 @@ export class StreamHub implements LiveTail {
         logger: this.#options.logger,
         pollIntervalMs: this.#options.pollIntervalMs,
         sliceBytes: Math.floor(this.#options.bufferBytes / 8),
+        // Enough for every connection to resume from memory after a cut of a few buffers' worth.
+        recentBytes: this.#options.bufferBytes * 4,
       });
       this.#tailers.set(applicationId, tailer);
     }
-    tailer.add(listener, from);
+    const backlog = tailer.add(listener, from);
     // What committed between the joiner's last read and now has no announcement left to wake us.
     tailer.wake();
+    return backlog;
   }
 
   detach(applicationId: string, listener: TailListener): void {

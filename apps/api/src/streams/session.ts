@@ -2,11 +2,14 @@
 // tail, with no gap and no repeat at the hand-over.
 //
 // The hand-over: replay from Postgres until a read comes back short (it reached the horizon), then
-// join the application's tailer and keep what it hands over aside, then replay once more. That
-// last pass started after joining, so its horizon is at or past everything the tailer had read
-// when we joined: together they cover every position, and what the tailer hands over at or before
-// where the replay stopped is dropped. A backlog that arrives meanwhile is bounded: past the buffer
-// size the connection leaves the tailer and replays on.
+// join the application's tailer, which from then on hands over every event it reads; those wait
+// aside while the connection catches up with what the tailer handed out before it joined. That
+// comes from the tailer's memory of recent events when it still holds everything after the
+// connection's position (the usual case, and the only one near the head, so a reconnect storm
+// costs no Postgres reads), else from one more replay pass, which started after joining and so
+// reaches at least as far as the tailer had read. Either way the two cover every position, and
+// what the tailer hands over at or before where the catch-up stopped is dropped. What waits aside
+// is bounded: past the buffer size the connection leaves the tailer and catches up again.
 import type { Logger } from "@hookline/core";
 import { type Database, readStream, type StreamPosition } from "@hookline/db";
 import { belowHorizon, formatCursor, isAfter, laterOf } from "./cursor.js";
@@ -18,7 +21,11 @@ import { type CloseReason, GOODBYE_GRACE_MS, type StreamTransport } from "./tran
 
 /** The application's live tail on this instance (the hub). */
 export type LiveTail = {
-  attach(applicationId: string, listener: TailListener, from: StreamPosition): void;
+  /** Whether joining at `from` would find everything after it in the tailer's memory. */
+  covers(applicationId: string, from: StreamPosition): boolean;
+  /** Joins; returns what the tailer handed out after `from` before, or undefined when that is not
+   * all in memory any more. */
+  attach(applicationId: string, listener: TailListener, from: StreamPosition): StreamEvent[] | undefined;
   detach(applicationId: string, listener: TailListener): void;
 };
 
@@ -49,7 +56,9 @@ export class StreamSession implements TailListener {
   #state: State = "replaying";
   /** Every position up to here has been sent or filtered out. */
   #through: StreamPosition;
-  /** Live events handed over while the last replay pass runs. */
+  /** While joining: what the tailer handed out before we joined, still to send (undefined: read it
+   * from the log instead), and the live events handed over meanwhile. */
+  #backlog: StreamEvent[] | undefined;
   #pending: StreamEvent[] = [];
   #pendingBytes = 0;
   /** Live events may still repeat what the replay sent, until the first one past it. */
@@ -154,9 +163,17 @@ export class StreamSession implements TailListener {
   }
 
   async #catchUp(): Promise<void> {
-    const { db, applicationId, bufferBytes } = this.#options;
+    const { db, tail, applicationId, bufferBytes } = this.#options;
     const eventTypes = this.#types ? [...this.#types] : undefined;
     while (this.#state === "replaying" || this.#state === "joining") {
+      if (this.#state === "replaying" && tail.covers(applicationId, this.#through)) {
+        this.#join();
+        continue;
+      }
+      if (this.#state === "joining" && this.#backlog) {
+        if (await this.#sendBacklog(this.#backlog)) this.#goLive();
+        continue;
+      }
       const room = Math.max(0, bufferBytes - this.outbound.bufferedBytes);
       const limit = Math.min(MAX_PAGE, Math.max(MIN_PAGE, Math.floor(room / this.#averageFrameBytes)));
       const page = await readStream(db, { applicationId, after: this.#through, limit, eventTypes });
@@ -167,13 +184,30 @@ export class StreamSession implements TailListener {
         continue;
       }
       this.#through = laterOf(this.#through, belowHorizon(page.horizon));
-      if (this.#state === "replaying") {
-        this.#state = "joining";
-        this.#options.tail.attach(applicationId, this, this.#through);
-        continue;
-      }
-      this.#goLive();
+      if (this.#state === "replaying") this.#join();
+      else this.#goLive();
     }
+  }
+
+  #join(): void {
+    this.#state = "joining";
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#backlog = this.#options.tail.attach(this.#options.applicationId, this, this.#through);
+  }
+
+  /** Sends what the tailer handed out before we joined, pacing on the buffer; false when the
+   * connection left the tailer (or closed) meanwhile. */
+  async #sendBacklog(backlog: readonly StreamEvent[]): Promise<boolean> {
+    const halfBuffer = this.#options.bufferBytes / 2;
+    for (const event of backlog) {
+      if (this.outbound.bufferedBytes > halfBuffer) await this.outbound.whenBelow(halfBuffer);
+      if (this.#state !== "joining" || this.#backlog !== backlog) return false;
+      if (!isAfter(event.position, this.#through)) continue;
+      if (this.#wants(event)) this.outbound.push(event);
+      this.#through = event.position;
+    }
+    return true;
   }
 
   #replay(events: readonly StreamEvent[]): void {
@@ -187,6 +221,7 @@ export class StreamSession implements TailListener {
 
   #goLive(): void {
     const pending = this.#pending;
+    this.#backlog = undefined;
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#state = "live";
@@ -197,6 +232,7 @@ export class StreamSession implements TailListener {
   /** Too much arrived live while the replay ran: leave it to the log and catch up from there. */
   #leaveTail(): void {
     this.#options.tail.detach(this.#options.applicationId, this);
+    this.#backlog = undefined;
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#state = "replaying";

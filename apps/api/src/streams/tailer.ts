@@ -5,7 +5,8 @@
 // back must only delay a stream, never stall it.
 import type { Logger } from "@hookline/core";
 import { type Database, readStream, type StreamPosition } from "@hookline/db";
-import { belowHorizon, laterOf } from "./cursor.js";
+import { belowHorizon } from "./cursor.js";
+import { RecentEvents } from "./recent-events.js";
 import { StreamEvent } from "./stream-event.js";
 
 /** A local connection: receives every event of the application, in stream order, once. */
@@ -19,6 +20,8 @@ export type TailerOptions = {
    * tailer yields to the event loop, so sockets that keep up take each slice before the next:
    * it must stay well under the buffer size, or a burst alone would overflow readers that keep up. */
   sliceBytes: number;
+  /** How many bytes of the latest events stay in memory for resuming connections. */
+  recentBytes: number;
 };
 
 /** Rows per read, and about how many bytes a read may hold. */
@@ -32,8 +35,8 @@ export class ApplicationTailer {
   readonly applicationId: string;
   readonly #options: TailerOptions;
   readonly #listeners = new Set<TailListener>();
-  /** Everything up to here has been read and fanned out. Unset until the first listener joins. */
-  #through: StreamPosition | undefined;
+  /** What was read and handed out lately, and up to where. Unset until the first listener joins. */
+  #recent: RecentEvents | undefined;
   #reading = false;
   #again = false;
   #stopped = false;
@@ -55,14 +58,20 @@ export class ApplicationTailer {
   }
 
   /**
-   * Adds a listener and returns the position from which the tailer will hand it events: everything
-   * after it. A tailer without a position yet starts from `from`, where its first listener has read
-   * up to.
+   * Adds a listener that has everything up to `from`. It is handed every event the tailer reads
+   * from now on; what the tailer handed out before, after `from`, is returned (from memory), or
+   * undefined when that is no longer all in memory and the listener must read it from the log. A
+   * tailer's first listener sets where it starts reading.
    */
-  add(listener: TailListener, from: StreamPosition): StreamPosition {
-    this.#through ??= from;
+  add(listener: TailListener, from: StreamPosition): StreamEvent[] | undefined {
+    this.#recent ??= new RecentEvents(from, this.#options.recentBytes);
     this.#listeners.add(listener);
-    return this.#through;
+    return this.#recent.after(from);
+  }
+
+  /** Whether a listener that has everything up to `from` could join without reading the log. */
+  covers(from: StreamPosition): boolean {
+    return this.#recent?.after(from) !== undefined;
   }
 
   remove(listener: TailListener): void {
@@ -90,20 +99,21 @@ export class ApplicationTailer {
     try {
       do {
         this.#again = false;
-        const after = this.#through;
-        if (after === undefined) return;
+        const recent = this.#recent;
+        if (recent === undefined) return;
         const page = await readStream(this.#options.db, {
           applicationId: this.applicationId,
-          after,
+          after: recent.through,
           limit: Math.min(MAX_PAGE_ROWS, Math.max(1, Math.floor(MAX_PAGE_BYTES / this.#averageEventBytes))),
         });
         if (this.#stopped) return;
-        await this.#fanOut(page.rows.map((row) => new StreamEvent(row)));
+        await this.#fanOut(
+          recent,
+          page.rows.map((row) => new StreamEvent(row)),
+        );
         if (this.#stopped) return;
-        const last = page.rows.at(-1);
-        if (last) this.#through = last.position;
         if (page.full) this.#again = true;
-        else this.#through = laterOf(this.#through ?? after, belowHorizon(page.horizon));
+        else recent.advanceTo(belowHorizon(page.horizon));
         this.#retryHeldBack(page.heldBack);
       } while (this.#again && !this.#stopped);
     } catch (error) {
@@ -121,8 +131,10 @@ export class ApplicationTailer {
   }
 
   /** Hands events to every listener, a slice at a time. It never waits for any one reader: a slow
-   * one's policy acts on its own buffer while the others go on. */
-  async #fanOut(events: readonly StreamEvent[]): Promise<void> {
+   * one's policy acts on its own buffer while the others go on. Each slice is recorded as handed
+   * out before it goes, so a listener that joins between two slices gets the first from memory
+   * and the second live. */
+  async #fanOut(recent: RecentEvents, events: readonly StreamEvent[]): Promise<void> {
     let start = 0;
     let bytes = 0;
     for (let i = 0; i < events.length; i++) {
@@ -134,6 +146,7 @@ export class ApplicationTailer {
       );
       if (bytes < this.#options.sliceBytes && i < events.length - 1) continue;
       const slice = events.slice(start, i + 1);
+      recent.append(slice);
       // Listeners may leave while being handed events (a slow consumer cut off): a Set tolerates that.
       for (const listener of this.#listeners) listener.deliver(slice);
       start = i + 1;

@@ -2,7 +2,7 @@
 // stops at the horizon never sees an event appear behind one it has already passed.
 import { randomUUID } from "node:crypto";
 import { createDatabase, type Database, readStream, type StreamPosition } from "@hookline/db";
-import { createTestDatabase, type TestDatabase } from "@hookline/testing";
+import { createTestDatabase, type TestDatabase, waitFor } from "@hookline/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { belowHorizon, comparePositions, laterOf, START_OF_STREAM } from "../../src/streams/cursor.js";
@@ -66,7 +66,14 @@ describe("stream horizon", () => {
     expect(held.heldBack).toBe(true);
 
     await older.query("commit");
-    const released = await readStream(db, { applicationId, after: START_OF_STREAM, limit: 10 });
+    // Other databases' transactions on this cluster hold the horizon too: wait for them, if any.
+    const released = await waitFor(
+      async () => {
+        const page = await readStream(db, { applicationId, after: START_OF_STREAM, limit: 10 });
+        return page.rows.length > 0 && page;
+      },
+      { what: "the horizon to pass both transactions" },
+    );
     expect(released.rows.map((row) => row.id)).toEqual([first, second]);
     expect(released.heldBack).toBe(false);
   });

@@ -127,11 +127,11 @@ describe("shutdown", () => {
     expect(sse.retries).toHaveLength(2);
     expect(retryMs).toBeGreaterThanOrEqual(1000);
     expect(retryMs).toBeLessThanOrEqual(5000);
-    expect((sse.controls.at(-1)?.body as { retryMs: number }).retryMs).toBe(retryMs);
+    expect(sse.controls.at(-1)?.body.retryMs).toBe(retryMs);
 
     expect(ws.controls.at(-1)).toMatchObject({ name: "reconnect", body: { reason: "shutdown" } });
     expect(closed.code).toBe(1012);
-    const wsRetry = (ws.controls.at(-1)?.body as { retryMs: number }).retryMs;
+    const wsRetry = ws.controls.at(-1)?.body.retryMs as number;
     expect(wsRetry).toBeGreaterThanOrEqual(1000);
     expect(wsRetry).toBeLessThanOrEqual(5000);
   });
