@@ -4,7 +4,8 @@
 // Layout, under the queue prefix: `endpoint:<id>:in-flight`, a sorted set of requests in flight
 // scored by lease expiry (a crashed worker's requests drop out when their lease ends),
 // `endpoint:<id>:breaker`, the breaker state as JSON (absent = closed, no failures), and
-// `endpoint:<id>:parked`, the deliveries waiting for its circuit to close (woken when it does).
+// `endpoint:<id>:parked`, the deliveries waiting for its circuit to close (woken when it does), and
+// `endpoint:<id>:probe-alarm`, the time the one delivery that will probe next is due.
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
@@ -14,7 +15,7 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 `;
 
 /** KEYS: in-flight, breaker. ARGV: member, leaseMs, cap, "1" to take a slot even when full.
- * Returns {now, breaker JSON or false, 1 if a slot was taken}. */
+ * Returns {now, breaker JSON or false, 1 if a slot was taken, the earliest lease expiry or 0}. */
 const ENTER = `
 ${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -24,7 +25,8 @@ if ARGV[4] == '1' or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
   taken = 1
 end
-return {now, redis.call('GET', KEYS[2]), taken}
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {now, redis.call('GET', KEYS[2]), taken, tonumber(oldest[2] or '0')}
 `;
 
 /** KEYS: in-flight, breaker. ARGV: member. Frees the slot; returns {now, breaker JSON or false}. */
@@ -58,10 +60,13 @@ end
 return 1
 `;
 
-/** KEYS: parked. ARGV: delivery id, ttlMs. */
+/** KEYS: parked, probe alarm. ARGV: delivery id, ttlMs, the time the circuit may next be tried.
+ * Returns 1 when this delivery is the first to park for that time: it will wake then and probe. */
 const PARK = `
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+if redis.call('GET', KEYS[2]) == ARGV[3] then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', tonumber(ARGV[2]))
 return 1
 `;
 

@@ -14,6 +14,7 @@ import {
   capacityDeferralMs,
   circuitDeferralMs,
   isClosedAndClean,
+  parkedDeferralMs,
   parseBreakerState,
   serializeBreakerState,
 } from "@hookline/core";
@@ -47,8 +48,9 @@ export type EndpointGateOptions = {
   prefix: string;
   /** Requests in flight per endpoint across all workers. */
   maxInFlight: number;
-  /** Longest a request can take; a slot or a probe not given back by then is taken as lost. */
-  leaseMs: number;
+  /** Longest a request can take (HOOKLINE_REQUEST_TIMEOUT): a slot or a probe not given back a
+   * margin after it is taken as lost (its worker died). */
+  requestTimeoutMs: number;
   breaker: Omit<BreakerOptions, "probeLeaseMs">;
   /** Called once per breaker transition (by the worker that made it). */
   onTransition(endpointId: string, transition: BreakerTransition): void;
@@ -56,6 +58,8 @@ export type EndpointGateOptions = {
   random?: () => number;
 };
 
+/** How long past the request timeout a slot or probe is still taken as held. */
+const LEASE_MARGIN_MS = 5_000;
 /** Most swap retries before giving up on a contended breaker update. */
 const MAX_SWAPS = 8;
 /** Deferral counts are per process and only shape back-off; past this many, forget them all. */
@@ -64,11 +68,13 @@ const MAX_TRACKED_DEFERRALS = 100_000;
 export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
   const { redis, prefix, logger } = options;
   const random = options.random ?? Math.random;
-  const breakerOptions: BreakerOptions = { ...options.breaker, probeLeaseMs: options.leaseMs };
+  const leaseMs = options.requestTimeoutMs + LEASE_MARGIN_MS;
+  const breakerOptions: BreakerOptions = { ...options.breaker, probeLeaseMs: leaseMs };
   const deferrals = new Map<string, number>();
   const keys = (endpointId: string) =>
     [`${prefix}:endpoint:${endpointId}:in-flight`, `${prefix}:endpoint:${endpointId}:breaker`] as const;
   const parkedKey = (endpointId: string) => `${prefix}:endpoint:${endpointId}:parked`;
+  const alarmKey = (endpointId: string) => `${prefix}:endpoint:${endpointId}:probe-alarm`;
 
   /** Swaps the stored breaker from `stored` to `next`; false when another worker changed it first. */
   async function swap(key: string, stored: string | null, next: BreakerState, now: number) {
@@ -126,23 +132,28 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     };
   }
 
-  function deferForCapacity(deliveryId: string): GateVerdict {
+  /** `oldestExpiry`: the lease expiry of the endpoint's oldest request in flight (0: none). */
+  function deferForCapacity(deliveryId: string, now: number, oldestExpiry: number): GateVerdict {
     const count = deferrals.get(deliveryId) ?? 0;
     if (deferrals.size >= MAX_TRACKED_DEFERRALS) deferrals.clear();
     deferrals.set(deliveryId, count + 1);
-    return { kind: "wait", waitMs: capacityDeferralMs(count, random), reason: "at-capacity" };
+    const oldest =
+      oldestExpiry > 0
+        ? { inFlightMs: now - (oldestExpiry - leaseMs), timeoutMs: options.requestTimeoutMs }
+        : undefined;
+    return { kind: "wait", waitMs: capacityDeferralMs(count, random, oldest), reason: "at-capacity" };
   }
 
   async function enter(endpointId: string, deliveryId: string): Promise<GateVerdict> {
     const [inFlightKey, breakerKey] = keys(endpointId);
     for (let tries = 0; tries < MAX_SWAPS; tries++) {
       const member = `${deliveryId}:${randomUUID()}`;
-      const [now, storedRaw, taken] = (await runScript(
+      const [now, storedRaw, taken, oldestExpiry] = (await runScript(
         redis,
         GATE_SCRIPTS.enter,
         [inFlightKey, breakerKey],
-        [member, options.leaseMs, options.maxInFlight, "0"],
-      )) as [number, string | null, number];
+        [member, leaseMs, options.maxInFlight, "0"],
+      )) as [number, string | null, number, number];
       const stored = storedRaw || null;
       const admission = admit(parseBreakerState(stored), now, breakerOptions);
       const release = async () => {
@@ -152,17 +163,23 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       if (admission.verdict === "wait") {
         await release();
         deferrals.delete(deliveryId);
-        const waitMs = circuitDeferralMs(admission.waitMs, random);
-        await runScript(
+        // One delivery per cool-down comes back when it ends, to probe; the others park until the
+        // worker that sees the circuit close wakes them (their own timer is the safety net).
+        const ttlMs = admission.waitMs + 2 * options.breaker.maxCoolDownMs + leaseMs;
+        const prober = await runScript(
           redis,
           GATE_SCRIPTS.park,
-          [parkedKey(endpointId)],
-          [deliveryId, waitMs + options.breaker.maxCoolDownMs + options.leaseMs],
+          [parkedKey(endpointId), alarmKey(endpointId)],
+          [deliveryId, ttlMs, String(now + admission.waitMs)],
         );
+        const waitMs =
+          prober === 1
+            ? circuitDeferralMs(admission.waitMs, random)
+            : parkedDeferralMs(admission.waitMs, options.breaker.maxCoolDownMs, random);
         return { kind: "wait", waitMs, reason: "circuit-open" };
       }
       if (!admission.probe) {
-        if (taken !== 1) return deferForCapacity(deliveryId);
+        if (taken !== 1) return deferForCapacity(deliveryId, now, oldestExpiry);
         deferrals.delete(deliveryId);
         return { kind: "go", pass: pass(endpointId, member, false) };
       }
@@ -178,14 +195,14 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
           redis,
           GATE_SCRIPTS.enter,
           [inFlightKey, breakerKey],
-          [member, options.leaseMs, options.maxInFlight, "1"],
+          [member, leaseMs, options.maxInFlight, "1"],
         );
       }
       deferrals.delete(deliveryId);
       logger.info({ endpointId, deliveryId }, "circuit half-open: sending a probe");
       return { kind: "go", pass: pass(endpointId, member, true) };
     }
-    return deferForCapacity(deliveryId);
+    return deferForCapacity(deliveryId, Date.now(), 0);
   }
 
   async function takeParked(endpointId: string): Promise<string[]> {

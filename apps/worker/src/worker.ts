@@ -83,9 +83,15 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     logger,
     operationsApplicationId: operator?.applicationId ?? null,
   });
+  /** Deliveries parked behind the endpoint's open circuit, due now: on recovery they go out, on
+   * disable they are dead-lettered, either way without sleeping out their park. */
+  const wakeParked = async (endpointId: string) => {
+    await enqueueNow(queue, await gate.takeParked(endpointId));
+  };
   const endpointChanged = async (endpointId: string) => {
     cache.invalidate(endpointId);
     await announceEndpointChange(connection, config.queuePrefix, endpointId);
+    await wakeParked(endpointId);
   };
   const recorder = createAttemptRecorder(db, {
     write: createBatchWriter({ db, operations, endpointChanged, logger }),
@@ -95,9 +101,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const onTransition = (endpointId: string, transition: BreakerTransition) => {
     logger.warn({ endpointId, transition }, `endpoint circuit ${transition.kind}`);
     if (transition.kind !== "recovered") return;
-    const report = gate
-      .takeParked(endpointId)
-      .then((parked) => enqueueNow(queue, parked))
+    const report = wakeParked(endpointId)
       .then(() => cache.get(endpointId))
       .then(async (endpoint) => {
         if (!endpoint) return;
@@ -113,8 +117,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     redis: connection,
     prefix: config.queuePrefix,
     maxInFlight: config.endpointMaxInFlight,
-    // The request timeout bounds every request; past it (and a margin) a slot or probe is lost.
-    leaseMs: config.requestTimeoutMs + 5_000,
+    requestTimeoutMs: config.requestTimeoutMs,
     breaker: config.breaker,
     onTransition,
     logger,

@@ -10,7 +10,12 @@ import {
   parseBreakerState,
   serializeBreakerState,
 } from "./circuit-breaker.js";
-import { capacityDeferralMs, circuitDeferralMs, MAX_CAPACITY_DEFERRAL_MS } from "./deferral.js";
+import {
+  capacityDeferralMs,
+  circuitDeferralMs,
+  MAX_CAPACITY_DEFERRAL_MS,
+  parkedDeferralMs,
+} from "./deferral.js";
 
 const options: BreakerOptions = {
   failureThreshold: 3,
@@ -155,11 +160,27 @@ describe("deferral", () => {
     expect(low(-3)).toBe(50);
   });
 
+  it("waits for a slow endpoint's oldest request to time out instead of backing off blindly", () => {
+    // Out for 3 s of a 15 s timeout: no slot before 12 s from now.
+    expect(capacityDeferralMs(0, () => 0, { inFlightMs: 3_000, timeoutMs: 15_000 })).toBe(12_000);
+    expect(capacityDeferralMs(0, () => 0.999_999, { inFlightMs: 3_000, timeoutMs: 15_000 })).toBe(12_500);
+    // A request out for a few milliseconds says nothing: the ordinary back-off.
+    expect(capacityDeferralMs(2, () => 0, { inFlightMs: 20, timeoutMs: 15_000 })).toBe(200);
+    // Past its timeout (about to be cut): never less than the back-off.
+    expect(capacityDeferralMs(1, () => 0, { inFlightMs: 16_000, timeoutMs: 15_000 })).toBe(100);
+  });
+
   it("waits out an open circuit plus a bounded spread", () => {
     expect(circuitDeferralMs(10_000, () => 0)).toBe(10_000);
     expect(circuitDeferralMs(10_000, () => 0.999_999)).toBe(11_000);
     expect(circuitDeferralMs(0, () => 0.5)).toBe(100);
     expect(circuitDeferralMs(600_000, () => 0.999_999)).toBe(603_000);
     expect(circuitDeferralMs(-5, () => 0)).toBe(0);
+  });
+
+  it("parks the other jobs behind an open circuit for one to two longest cool-downs past the wait", () => {
+    expect(parkedDeferralMs(2_000, 600_000, () => 0)).toBe(602_000);
+    expect(parkedDeferralMs(2_000, 600_000, () => 0.999_999)).toBe(1_201_999);
+    expect(parkedDeferralMs(-1, 1_000, () => 0.5)).toBe(1_500);
   });
 });

@@ -6,25 +6,52 @@
 export const MAX_CAPACITY_DEFERRAL_MS = 5_000;
 const FIRST_CAPACITY_DEFERRAL_MS = 100;
 
+/** A request out this long means the endpoint is slow, not busy. */
+export const SLOW_REQUEST_MS = 1_000;
+
 /**
  * A job that found its endpoint at capacity for the `deferrals`-th time in a row (0 = first) waits
  * twice as long as the time before, capped, with ±50 % jitter: a fast endpoint at its cap frees a
- * slot within milliseconds, a hanging one only after the request timeout, and backing off keeps the
- * jobs of a hanging endpoint from cycling through the workers.
+ * slot within milliseconds. When the endpoint's oldest request in flight (`oldest`) has been out for
+ * a while, the endpoint is slow or hanging and no slot frees before that request ends, at the latest
+ * at its timeout: the job waits that long. Either way the jobs of a hanging endpoint do not cycle
+ * through the workers that the healthy endpoints need.
  */
-export function capacityDeferralMs(deferrals: number, random: () => number = Math.random): number {
+export function capacityDeferralMs(
+  deferrals: number,
+  random: () => number = Math.random,
+  oldest?: { inFlightMs: number; timeoutMs: number },
+): number {
   const base = Math.min(
     FIRST_CAPACITY_DEFERRAL_MS * 2 ** Math.max(0, Math.min(deferrals, 16)),
     MAX_CAPACITY_DEFERRAL_MS,
   );
-  return Math.round(base * (0.5 + random()));
+  const backoff = Math.round(base * (0.5 + random()));
+  if (!oldest || oldest.inFlightMs < SLOW_REQUEST_MS) return backoff;
+  const untilTimeout = oldest.timeoutMs - oldest.inFlightMs;
+  return Math.max(backoff, Math.round(untilTimeout + random() * 500));
 }
 
 /**
- * A job that found the circuit open waits until it may close, plus a spread, so the backlog of a
- * recovering endpoint comes back over a while instead of all at once.
+ * The one job per cool-down that will send the probe waits until the circuit may close, plus a
+ * little spread.
  */
 export function circuitDeferralMs(waitMs: number, random: () => number = Math.random): number {
   const spread = Math.min(Math.max(waitMs * 0.1, 200), 3_000);
   return Math.round(Math.max(waitMs, 0) + random() * spread);
+}
+
+/**
+ * Every other job behind an open circuit parks for a long while: the worker that sees the probe
+ * succeed (or the endpoint disabled) wakes them all at once, so their own timer is only the safety
+ * net for a wake-up that got lost. Sleeping through whole cool-downs, instead of coming back at
+ * each, keeps a dead endpoint's growing backlog from cycling through the workers that the healthy
+ * endpoints need; the spread keeps the safety-net wake-ups from arriving together.
+ */
+export function parkedDeferralMs(
+  waitMs: number,
+  maxCoolDownMs: number,
+  random: () => number = Math.random,
+): number {
+  return Math.round(Math.max(waitMs, 0) + maxCoolDownMs * (1 + random()));
 }
