@@ -10,6 +10,7 @@ export * from "./queries/endpoint-replay.js";
 export * from "./queries/endpoints.js";
 export * from "./queries/events.js";
 export * from "./queries/operational-events.js";
+export * from "./queries/overdue-deliveries.js";
 export * from "./queries/pagination.js";
 export * from "./queries/record-attempts.js";
 export * from "./queries/stream.js";
