@@ -2,7 +2,7 @@
 // no-op jobs; BullMQ + HMAC + undici POST to the receiver (no Postgres); Express inserting one row
 // per request in a Postgres transaction. Each runs in its own process, like Hookline's.
 import { generateSecret } from "@hookline/core";
-import { type ClosedLoopResult, runTimedClosedLoop } from "../lib/closed-loop.js";
+import { type ClosedLoopResult, runClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
 import { startService } from "../lib/processes.js";
@@ -131,7 +131,8 @@ async function expressBaseline(ctx: BenchContext) {
       applicationNames: [EXPRESS_BASELINE_NAME],
     });
     const start = await cpu.sample();
-    const result = await runTimedClosedLoop({
+    const result = await runClosedLoop({
+      warmup: ctx.sizes.ingestConnections * 50,
       url,
       connections: ctx.sizes.ingestConnections,
       durationS: ctx.sizes.ingestSeconds,

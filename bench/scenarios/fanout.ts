@@ -3,12 +3,13 @@
 // deliveries), and how long until every endpoint got a lone event (worker running, open loop).
 import { runClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
+import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
 import { type LatencySummary, round, summarize } from "../lib/stats.js";
 import { sendOpenLoop } from "./latency.js";
 
 export type FanoutLevel = {
   endpoints: number;
-  ingest: { events: number; perSecond: number; p50: number; p99: number };
+  ingest: { events: number; perSecond: number; p50: number; p99: number; cpuMsPerEvent: CpuPerUnit };
   drain: { deliveries: number; seconds: number; perSecond: number };
   /** From an event's scheduled send to the first / the last of its endpoints receiving it. */
   firstEndpoint: LatencySummary;
@@ -24,16 +25,19 @@ export async function runFanout(
     const target = await ctx.tenantWithEndpoints(`fanout-${endpoints}`, endpoints);
     const headers = { authorization: `Bearer ${target.tenant.producerKey}` };
     await ctx.stack.queue.pause();
+    const cpu = await ctx.cpu.sample();
     const ingest = await runClosedLoop({
       url: target.eventsUrl,
       connections: ctx.sizes.ingestConnections,
       amount: ctx.sizes.fanoutEvents,
+      warmup: ctx.sizes.ingestConnections * 3,
       headers,
       body: JSON.stringify({ eventType: "order.created", payload: samplePayload(0) }),
       onResponse: (status, text) => {
         target.ledger.acceptAnswer(status, text);
       },
     });
+    const cpuMsPerEvent = perUnit(await ctx.cpu.since(cpu), ingest.requests);
     const deliveries = await ctx.stack.queue.unfinished();
     await ctx.stack.queue.resume();
     const ms = await ctx.stack.queue.waitDrained(600_000);
@@ -56,13 +60,19 @@ export async function runFanout(
     }
     const level: FanoutLevel = {
       endpoints,
-      ingest: { events: ingest.requests, perSecond: ingest.perSecond, p50: ingest.p50, p99: ingest.p99 },
+      ingest: {
+        events: ingest.requests,
+        perSecond: ingest.perSecond,
+        p50: ingest.p50,
+        p99: ingest.p99,
+        cpuMsPerEvent,
+      },
       drain: { deliveries, seconds: round(ms / 1000, 2), perSecond: round(deliveries / (ms / 1000)) },
       firstEndpoint: summarize(first),
       lastEndpoint: summarize(last),
     };
     ctx.log(
-      `fan-out ${endpoints}: ingest p99 ${level.ingest.p99} ms (${level.ingest.perSecond} events/s), ` +
+      `fan-out ${endpoints}: ingest p99 ${level.ingest.p99} ms (${level.ingest.perSecond} events/s, CPU ms per event ${JSON.stringify(cpuMsPerEvent)}), ` +
         `drain ${level.drain.perSecond} deliveries/s, all endpoints got a lone event in p99 ${level.lastEndpoint.p99} ms`,
     );
     results.push(level);

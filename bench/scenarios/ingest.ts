@@ -2,7 +2,7 @@
 // API's alone. Single events (POST .../events, compared with the Express + one-transaction
 // baseline) and batches of up to 1,000 (POST .../events/batch). What is accepted here stays queued:
 // the delivery scenario drains it.
-import { type ClosedLoopResult, runClosedLoop, runTimedClosedLoop } from "../lib/closed-loop.js";
+import { type ClosedLoopResult, runClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
 import type { Ledger } from "../lib/ledger.js";
@@ -29,7 +29,8 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
   };
   const connections = ctx.sizes.ingestConnections;
   const singleCpu = await ctx.cpu.sample();
-  const singleResult = await runTimedClosedLoop({
+  const singleResult = await runClosedLoop({
+    warmup: ctx.sizes.ingestConnections * 50,
     url: single.eventsUrl,
     connections,
     durationS: ctx.sizes.ingestSeconds,
@@ -57,6 +58,7 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
     url: `${batch.eventsUrl}/batch`,
     connections: ctx.sizes.batchConnections,
     amount: ctx.sizes.batchRequests,
+    warmup: ctx.sizes.batchConnections,
     headers: { authorization: `Bearer ${batch.tenant.producerKey}` },
     body: batchBody,
     onResponse: (status, text) => {
