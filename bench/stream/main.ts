@@ -22,22 +22,27 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick;
+/** Policies: frames of about 2.2 KiB, so a slow reader (a tenth of the rate) falls ~1 MB/s behind
+ * and outruns the kernel's socket buffers (a few MB on loopback) within seconds. Ceiling: small
+ * frames, as many events as the readers can be sent. */
 const plan = quick
   ? {
-      readers: 40,
-      slow: 4,
+      readers: 50,
+      slow: 5,
       rate: 500,
-      seconds: 6,
-      pad: 512,
+      seconds: 8,
+      policyPad: 2048,
+      ceilingPad: 512,
       ceiling: [1, 100, 1000],
       events: [5000, 2000, 500],
     }
   : {
       readers: 100,
       slow: 10,
-      rate: 1000,
+      rate: 500,
       seconds: 15,
-      pad: 512,
+      policyPad: 2048,
+      ceilingPad: 512,
       ceiling: [1, 100, 1000],
       events: [50_000, 10_000, 2_000],
     };
@@ -47,32 +52,41 @@ const log = (message: string) =>
 
 const prefix = `hl-bench-stream-${randomBytes(3).toString("hex")}`;
 const bench = await createBenchDatabase(values["postgres-url"], "hookline_bench_stream");
-const port = await freePort();
-const apiUrl = `http://127.0.0.1:${port}`;
-const api = await startService({
-  name: "api",
-  entry: "apps/api/src/main.ts",
-  env: {
-    NODE_ENV: "production",
-    DATABASE_URL: bench.url,
-    REDIS_URL: values["redis-url"],
-    PORT: String(port),
-    HOOKLINE_QUEUE_PREFIX: prefix,
-    HOOKLINE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    HOOKLINE_STREAM_MAX_CONNECTIONS_PER_KEY: "10000",
-    LOG_LEVEL: "warn",
-  },
-  probe: async () => (await fetch(`${apiUrl}/healthz`)).ok,
-});
 const redis = new Redis(values["redis-url"]);
-const ctx: StreamBenchContext = {
-  db: bench.db,
-  redis,
-  channel: streamChannel(prefix),
-  apiUrl,
-  apiPid: api.child.pid as number,
-  log,
-};
+const encryptionKey = randomBytes(32).toString("base64");
+
+/** A fresh API process per experiment, so each one's memory is its own. */
+async function withApi<T>(run: (ctx: StreamBenchContext) => Promise<T>): Promise<T> {
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const api = await startService({
+    name: "api",
+    entry: "apps/api/src/main.ts",
+    env: {
+      NODE_ENV: "production",
+      DATABASE_URL: bench.url,
+      REDIS_URL: values["redis-url"],
+      PORT: String(port),
+      HOOKLINE_QUEUE_PREFIX: prefix,
+      HOOKLINE_ENCRYPTION_KEY: encryptionKey,
+      HOOKLINE_STREAM_MAX_CONNECTIONS_PER_KEY: "10000",
+      LOG_LEVEL: "warn",
+    },
+    probe: async () => (await fetch(`${apiUrl}/healthz`)).ok,
+  });
+  try {
+    return await run({
+      db: bench.db,
+      redis,
+      channel: streamChannel(prefix),
+      apiUrl,
+      apiPid: api.child.pid as number,
+      log,
+    });
+  } finally {
+    await api.stop();
+  }
+}
 
 const results: StreamBenchResults = {
   meta: {
@@ -83,7 +97,8 @@ const results: StreamBenchResults = {
     loadBefore: loadavg()
       .map((value) => value.toFixed(2))
       .join(" "),
-    payload: `${plan.pad} B of padding (frames of about ${plan.pad + 190} B)`,
+    policyFrames: `about ${plan.policyPad + 190} B`,
+    ceilingFrames: `about ${plan.ceilingPad + 190} B`,
     buffer: "1 MiB per connection (default)",
   },
   policies: [],
@@ -94,21 +109,23 @@ try {
     log(
       `policy ${policy}: ${plan.readers} readers (${plan.slow} slow), ${plan.rate} events/s for ${plan.seconds} s`,
     );
-    const row = await runPolicy(ctx, {
-      policy,
-      readers: plan.readers,
-      slow: plan.slow,
-      rate: plan.rate,
-      seconds: plan.seconds,
-      padBytes: plan.pad,
-    });
+    const row = await withApi((ctx) =>
+      runPolicy(ctx, {
+        policy,
+        readers: plan.readers,
+        slow: plan.slow,
+        rate: plan.rate,
+        seconds: plan.seconds,
+        padBytes: plan.policyPad,
+      }),
+    );
     results.policies.push(row);
     log(`  ${JSON.stringify(row)}`);
   }
   for (const [index, readers] of plan.ceiling.entries()) {
     const events = plan.events[index] as number;
     log(`ceiling: ${readers} readers, ${events} events as fast as they go`);
-    const row = await runCeiling(ctx, { readers, events, padBytes: plan.pad });
+    const row = await withApi((ctx) => runCeiling(ctx, { readers, events, padBytes: plan.ceilingPad }));
     results.ceiling.push(row);
     log(`  ${JSON.stringify(row)}`);
   }
@@ -120,7 +137,6 @@ try {
   console.log(`\n## Fan-out ceiling of one API process\n\n${ceilingTable(results.ceiling)}\n`);
   console.log(`written: ${written.md}, ${written.json}`);
 } finally {
-  await api.stop();
   redis.disconnect();
   await bench.drop();
 }

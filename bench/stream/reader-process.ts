@@ -31,6 +31,8 @@ export type GroupStats = {
   accountedPerReaderMin: number;
   /** Events of `total` that a reader neither received nor was told it skipped, summed. */
   unaccounted: number;
+  /** Readers that accounted for all of `total`. */
+  complete: number;
   duplicates: number;
   toldSkipped: number;
   gaps: number;
@@ -58,6 +60,7 @@ function group(readers: SseReader[], withLatencies: boolean, total: number | und
     distinctPerReaderMin: Number.POSITIVE_INFINITY,
     accountedPerReaderMin: Number.POSITIVE_INFINITY,
     unaccounted: 0,
+    complete: 0,
     duplicates: 0,
     toldSkipped: 0,
     gaps: 0,
@@ -71,7 +74,10 @@ function group(readers: SseReader[], withLatencies: boolean, total: number | und
     stats.received += counts.received;
     stats.distinctPerReaderMin = Math.min(stats.distinctPerReaderMin, counts.distinct || counts.received);
     stats.accountedPerReaderMin = Math.min(stats.accountedPerReaderMin, reader.accounted());
-    if (total !== undefined) stats.unaccounted += Math.max(0, total - reader.accounted());
+    if (total !== undefined) {
+      stats.unaccounted += Math.max(0, total - reader.accounted());
+      if (reader.accounted() >= total) stats.complete++;
+    }
     stats.duplicates += counts.duplicates;
     stats.toldSkipped += counts.toldSkipped;
     stats.gaps += counts.gaps;

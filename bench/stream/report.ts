@@ -12,22 +12,22 @@ export type StreamBenchResults = {
 
 export function policyTable(rows: readonly PolicyRow[]): string {
   const header =
-    "| policy | readers (slow) | offered ev/s | fanned out ev/s | healthy p50 / p99 ms | healthy gaps+cuts | API RSS before → peak MiB | API CPU | slow: told skipped | slow: lost | slow: duplicates | slow: disconnects / resumes |";
+    "| policy | readers (slow) | offered ev/s | fanned out ev/s | healthy p50 / p99 ms | healthy gaps+cuts | API RSS before → peak MiB | API CPU | slow: told skipped | slow: lost | slow: duplicates | slow: cut and resumed |";
   const lines = rows.map(
     (row) =>
-      `| ${row.policy} | ${row.readers} (${row.slowReaders}) | ${row.offeredPerSecond} | ${row.fannedOutPerSecond} | ${row.healthyP50Ms} / ${row.healthyP99Ms} | ${row.healthyGapsOrDisconnects} | ${row.apiRssBeforeMiB} → ${row.apiRssPeakMiB} | ${row.apiCpuPercent} % | ${row.slowToldSkipped} | ${row.slowLost} | ${row.slowDuplicates} | ${row.slowDisconnects} / ${row.slowResumes} |`,
+      `| ${row.policy} | ${row.readers} (${row.slowReaders}) | ${row.offeredPerSecond} | ${row.fannedOutPerSecond} | ${row.healthyP50Ms} / ${row.healthyP99Ms} | ${row.healthyGapsOrDisconnects} | ${row.apiRssBeforeMiB} → ${row.apiRssPeakMiB} | ${row.apiCpuPercent} % | ${row.slowToldSkipped} | ${row.slowLost} | ${row.slowDuplicates} | ${row.slowResumes} |`,
   );
   return [header, `|${" --- |".repeat(12)}`, ...lines].join("\n");
 }
 
 export function ceilingTable(rows: readonly CeilingRow[]): string {
   const header =
-    "| readers | events | events/s per reader | deliveries/s | p50 / p99 ms | API CPU | readers' CPU | API RSS peak MiB | disconnects | lost |";
+    "| readers | events | produced ev/s | events/s per reader | deliveries/s | p50 / p99 ms | API CPU | readers' CPU | API RSS peak MiB | disconnects | lost |";
   const lines = rows.map(
     (row) =>
-      `| ${row.readers} | ${row.events} | ${row.eventsPerSecondPerReader} | ${row.deliveriesPerSecond} | ${row.p50Ms} / ${row.p99Ms} | ${row.apiCpuPercent} % | ${row.readersCpuPercent} % | ${row.apiRssPeakMiB} | ${row.disconnects} | ${row.lost} |`,
+      `| ${row.readers} | ${row.events} | ${row.producedPerSecond} | ${row.eventsPerSecondPerReader} | ${row.deliveriesPerSecond} | ${row.p50Ms} / ${row.p99Ms} | ${row.apiCpuPercent} % | ${row.readersCpuPercent} % | ${row.apiRssPeakMiB} | ${row.disconnects} | ${row.lost} |`,
   );
-  return [header, `|${" --- |".repeat(10)}`, ...lines].join("\n");
+  return [header, `|${" --- |".repeat(11)}`, ...lines].join("\n");
 }
 
 export function writeStreamResults(name: string, results: StreamBenchResults): { json: string; md: string } {

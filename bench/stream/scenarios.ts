@@ -42,6 +42,9 @@ export type PolicyRow = {
 export type CeilingRow = {
   readers: number;
   events: number;
+  /** How fast the producer got the events into Postgres: when the readers get them as fast, the
+   * producer, not the API, was the limit. */
+  producedPerSecond: number;
   eventsPerSecondPerReader: number;
   deliveriesPerSecond: number;
   p50Ms: number;
@@ -168,13 +171,20 @@ export async function runCeiling(
     const memory = sampleMemory(ctx.apiPid);
     const producer = new Producer({ ...ctx, applicationId: appId, padBytes: options.padBytes });
     const started = Date.now();
-    const producing = producer.flat(options.events, 500);
+    let producedSeconds = Number.NaN;
+    const producing = producer.flat(options.events, 500).then(() => {
+      producedSeconds = (Date.now() - started) / 1000;
+    });
     const latencies: number[] = [];
     let last = await pool.stats(options.events);
     await waitUntil(
       async () => {
         last = await pool.stats(options.events);
         latencies.push(...last.healthy.latencies);
+        if (process.env.DEBUG_STREAM_BENCH)
+          ctx.log(
+            `    ${last.healthy.complete} complete, min ${last.healthy.accountedPerReaderMin}, received ${last.healthy.received}`,
+          );
         return last.healthy.unaccounted === 0;
       },
       "every reader to receive every event",
@@ -188,6 +198,7 @@ export async function runCeiling(
     return {
       readers: options.readers,
       events: options.events,
+      producedPerSecond: Math.round(options.events / producedSeconds),
       eventsPerSecondPerReader: Math.round(perReader),
       deliveriesPerSecond: Math.round(perReader * options.readers),
       p50Ms: latency.p50,

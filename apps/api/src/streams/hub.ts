@@ -4,8 +4,12 @@
 import type { Logger } from "@hookline/core";
 import type { Database, StreamPosition } from "@hookline/db";
 import type { Redis } from "ioredis";
+import type { StreamStart } from "./cursor.js";
+import { flushBytesFor } from "./outbound-buffer.js";
+import { ReadGate } from "./read-gate.js";
 import type { LiveTail, StreamSession } from "./session.js";
 import type { StreamEvent } from "./stream-event.js";
+import type { ResolvedStart } from "./stream-start.js";
 import { ApplicationTailer, type TailListener } from "./tailer.js";
 import { type CloseReason, GOODBYE_GRACE_MS } from "./transport.js";
 
@@ -26,7 +30,12 @@ export type Admission =
   | { kind: "too-many"; limit: number }
   | { kind: "closing" };
 
+/** Catch-up reads (replays, start checks) of all streams of an instance that run at once. */
+const CONCURRENT_CATCH_UP_READS = 4;
+
 export class StreamHub implements LiveTail {
+  /** The queue for catch-up reads of Postgres. */
+  readonly reads = new ReadGate(CONCURRENT_CATCH_UP_READS);
   readonly #options: StreamHubOptions;
   readonly #tailers = new Map<string, ApplicationTailer>();
   readonly #sessions = new Map<StreamSession, Promise<CloseReason>>();
@@ -72,6 +81,21 @@ export class StreamHub implements LiveTail {
     return closed;
   }
 
+  /**
+   * Where a stream starts, when this instance already knows without asking Postgres: the live tail
+   * of an application it streams, or a cursor its tailer handed out lately (so neither expired nor
+   * from the future). Undefined otherwise: then the log decides (`resolveStart`).
+   */
+  startFromMemory(applicationId: string, start: StreamStart): ResolvedStart | undefined {
+    const tailer = this.#tailers.get(applicationId);
+    const through = tailer?.through;
+    if (!tailer || !through) return undefined;
+    if (start.kind === "live") return { through, gap: undefined };
+    if (start.kind === "after" && tailer.holds(start.position))
+      return { through: start.position, gap: undefined };
+    return undefined;
+  }
+
   covers(applicationId: string, from: StreamPosition): boolean {
     return this.#tailers.get(applicationId)?.covers(from) ?? false;
   }
@@ -83,7 +107,9 @@ export class StreamHub implements LiveTail {
         db: this.#options.db,
         logger: this.#options.logger,
         pollIntervalMs: this.#options.pollIntervalMs,
-        sliceBytes: Math.floor(this.#options.bufferBytes / 8),
+        // Well under what a connection flushes per turn, so readers that keep up never fall behind
+        // on a burst: only a reader whose socket stops taking data accumulates a backlog.
+        sliceBytes: Math.floor(flushBytesFor(this.#options.bufferBytes) / 4),
         // Enough for every connection to resume from memory after a cut of a few buffers' worth.
         recentBytes: this.#options.bufferBytes * 4,
       });

@@ -38,6 +38,11 @@ export type OutboundOptions = {
 
 type Item = { frame: Frame; event: StreamEvent | undefined; removed: boolean };
 
+/** At most how many bytes a connection hands its socket per turn of the event loop. */
+export function flushBytesFor(limitBytes: number): number {
+  return Math.floor(limitBytes / 4);
+}
+
 /** The outcome of offering an event: `overflow` means the `disconnect` policy wants the stream closed. */
 export type Offer = "queued" | "skipped" | "overflow";
 
@@ -46,7 +51,8 @@ export class OutboundBuffer {
   readonly #limit: number;
   readonly #policy: SlowConsumerPolicy;
   /** Bytes handed to the socket per flush: small enough that the buffer, not the socket, holds the
-   * backlog (where the policy can act on it). */
+   * backlog of a slow reader (where the policy can act on it), large enough that a reader that keeps
+   * up takes each of the tailer's slices in one turn. */
   readonly #flushBytes: number;
   #items: Item[] = [];
   #head = 0;
@@ -67,12 +73,22 @@ export class OutboundBuffer {
     this.#sink = sink;
     this.#limit = options.limitBytes;
     this.#policy = options.policy;
-    this.#flushBytes = Math.min(64 * 1024, Math.floor(options.limitBytes / 4));
+    this.#flushBytes = flushBytesFor(options.limitBytes);
     this.#lastCursor = options.startCursor ?? null;
   }
 
   get bufferedBytes(): number {
     return this.#queuedBytes + this.#inFlightBytes;
+  }
+
+  /** What the buffer holds, for logs. */
+  get usage(): { queuedBytes: number; inFlightBytes: number; sentEvents: number; skippedEvents: number } {
+    return {
+      queuedBytes: this.#queuedBytes,
+      inFlightBytes: this.#inFlightBytes,
+      sentEvents: this.sentEvents,
+      skippedEvents: this.skippedEvents,
+    };
   }
 
   /** Nothing waits and nothing is in flight. */

@@ -176,12 +176,20 @@ async function openStream(deps: ApiDeps, streams: Streams, ctx: StreamContext): 
       break;
   }
   try {
-    const resolved = await resolveStart(deps.db, {
-      applicationId: ctx.application.id,
-      start,
-      retentionMs: streams.settings.retentionMs,
-      eventTypes,
-    });
+    const fromMemory = () => streams.hub.startFromMemory(ctx.application.id, start);
+    const resolved =
+      fromMemory() ??
+      (await streams.hub.reads.run(
+        async () =>
+          // Another connection may have started the tailer while this one queued.
+          fromMemory() ??
+          resolveStart(deps.db, {
+            applicationId: ctx.application.id,
+            start,
+            retentionMs: streams.settings.retentionMs,
+            eventTypes,
+          }),
+      ));
     return { start: resolved, eventTypes, release: admission.release };
   } catch (error) {
     admission.release();
@@ -210,6 +218,7 @@ function newSession(
 ): StreamSession {
   return new StreamSession({
     db: deps.db,
+    reads: streams.hub.reads,
     logger: deps.logger,
     tail: streams.hub,
     applicationId: ctx.application.id,

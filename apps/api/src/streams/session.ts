@@ -14,6 +14,7 @@ import type { Logger } from "@hookline/core";
 import { type Database, readStream, type StreamPosition } from "@hookline/db";
 import { belowHorizon, formatCursor, isAfter, laterOf } from "./cursor.js";
 import { OutboundBuffer, type SlowConsumerPolicy } from "./outbound-buffer.js";
+import type { ReadGate } from "./read-gate.js";
 import { StreamEvent } from "./stream-event.js";
 import type { ResolvedStart } from "./stream-start.js";
 import type { TailListener } from "./tailer.js";
@@ -31,6 +32,8 @@ export type LiveTail = {
 
 export type SessionOptions = {
   db: Database;
+  /** Where catch-up reads of the log queue (shared by the instance's streams). */
+  reads: ReadGate;
   logger: Logger;
   tail: LiveTail;
   applicationId: string;
@@ -147,6 +150,10 @@ export class StreamSession implements TailListener {
     }
     const goodbye = transport.goodbyeFrame(reason);
     if (reason === "slow-consumer") {
+      this.#options.logger.debug(
+        { applicationId: this.#options.applicationId, ...this.outbound.usage },
+        "stream reader too slow: disconnected",
+      );
       // Its buffer is full by definition and it resumes by cursor: drop what waits, say why, go.
       this.outbound.close();
       if (goodbye) transport.write([goodbye], () => {});
@@ -176,8 +183,16 @@ export class StreamSession implements TailListener {
       }
       const room = Math.max(0, bufferBytes - this.outbound.bufferedBytes);
       const limit = Math.min(MAX_PAGE, Math.max(MIN_PAGE, Math.floor(room / this.#averageFrameBytes)));
-      const page = await readStream(db, { applicationId, after: this.#through, limit, eventTypes });
+      const after = this.#through;
+      const replaying = this.#state === "replaying";
+      const page = await this.#options.reads.run(async () =>
+        // The tailer may have caught up with us while we queued: then memory serves, not the log.
+        replaying && tail.covers(applicationId, after)
+          ? undefined
+          : readStream(db, { applicationId, after, limit, eventTypes }),
+      );
       if (this.#closeReason) return;
+      if (!page) continue;
       this.#replay(page.rows.map((row) => new StreamEvent(row)));
       if (page.full) {
         await this.outbound.whenBelow(bufferBytes / 2);

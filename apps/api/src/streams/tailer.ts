@@ -5,7 +5,7 @@
 // back must only delay a stream, never stall it.
 import type { Logger } from "@hookline/core";
 import { type Database, readStream, type StreamPosition } from "@hookline/db";
-import { belowHorizon } from "./cursor.js";
+import { belowHorizon, isAfter } from "./cursor.js";
 import { RecentEvents } from "./recent-events.js";
 import { StreamEvent } from "./stream-event.js";
 
@@ -72,6 +72,18 @@ export class ApplicationTailer {
   /** Whether a listener that has everything up to `from` could join without reading the log. */
   covers(from: StreamPosition): boolean {
     return this.#recent?.after(from) !== undefined;
+  }
+
+  /** What this tailer has read and handed out: where a stream that starts at the live tail begins. */
+  get through(): StreamPosition | undefined {
+    return this.#recent?.through;
+  }
+
+  /** Whether `position` lies between the oldest event this tailer still holds and what it has read:
+   * a cursor it handed out lately, so neither expired nor ahead of the log. */
+  holds(position: StreamPosition): boolean {
+    const recent = this.#recent;
+    return recent !== undefined && this.covers(position) && !isAfter(position, recent.through);
   }
 
   remove(listener: TailListener): void {

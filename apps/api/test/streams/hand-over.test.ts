@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase, waitFor } from "@hookline/testin
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { belowHorizon, comparePositions, formatCursor, START_OF_STREAM } from "../../src/streams/cursor.js";
+import { ReadGate } from "../../src/streams/read-gate.js";
 import { type LiveTail, StreamSession } from "../../src/streams/session.js";
 import { toFrame } from "../../src/streams/stream-event.js";
 import { ApplicationTailer } from "../../src/streams/tailer.js";
@@ -126,6 +127,7 @@ describe("replay-to-live hand-over", () => {
         const transport = recorder();
         const session = new StreamSession({
           db,
+          reads: new ReadGate(4),
           logger,
           tail,
           applicationId,
