@@ -82,11 +82,14 @@ const updateBody = z
   .strictObject({
     ...endpointFields,
     url: endpointFields.url.optional(),
-    replayMissed: z.boolean().optional().meta({
-      description:
-        "With `disabled: false` on a disabled endpoint: also deliver what it missed while disabled (events " +
-        "ingested since, matching its filter, and the dead letters it collected for being disabled)",
-    }),
+    replayMissed: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          "With `disabled: false` on a disabled endpoint: also deliver what it missed while disabled (events " +
+          "ingested since, matching its filter, and the dead letters it collected for being disabled)",
+      }),
   })
   .refine((body) => !body.replayMissed || body.disabled === false, {
     path: ["replayMissed"],
