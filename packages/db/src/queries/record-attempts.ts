@@ -1,11 +1,10 @@
-// The worker's write path: a batch of finished attempts lands in one transaction (attempt rows,
-// delivery status, dead letters, endpoint health), so the hot path commits once per batch, not
-// once per attempt.
+// The worker's write path: a batch of finished attempts lands at once (attempt rows, delivery
+// status, endpoint health in one statement; dead letters and disabled endpoints in the same
+// transaction when the batch has any), so the hot path commits once per batch, not once per attempt.
 
 import { newId } from "@hookline/core";
 import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "../client.js";
-import { attempts } from "../schema/index.js";
 
 export type AttemptNext =
   | { kind: "done" }
@@ -38,7 +37,8 @@ export type RecordedOutcome = {
 
 export type RecordHooks = {
   /** Runs inside the batch's transaction once its effects are known: what it writes (operational
-   * events) commits, or rolls back, with them. */
+   * events) commits, or rolls back, with them. Only batches that can have such effects (a record
+   * whose next step is dead) take a transaction; the others commit in one statement. */
   inTransaction?: (tx: Transaction, outcome: RecordedOutcome) => Promise<void>;
 };
 
@@ -48,43 +48,13 @@ export async function recordAttempts(
   hooks: RecordHooks = {},
 ): Promise<RecordedOutcome> {
   if (records.length === 0) return { deadLettered: [], disabledEndpoints: [] };
+  // The common batch (successes and retries): one statement, atomic by itself, one round trip.
+  if (!records.some((record) => record.next.kind === "dead")) {
+    await db.execute(attemptsAndStatuses(records));
+    return { deadLettered: [], disabledEndpoints: [] };
+  }
   return db.transaction(async (tx) => {
-    await tx.insert(attempts).values(
-      records.map((record) => ({
-        id: newId("attempt"),
-        deliveryId: record.deliveryId,
-        attemptNumber: record.attemptNumber,
-        attemptedAt: record.attemptedAt,
-        durationMs: record.durationMs,
-        statusCode: record.statusCode,
-        responseBody: record.responseBody,
-        errorClass: record.errorClass,
-        errorMessage: record.errorMessage,
-      })),
-    );
-
-    // Only pending deliveries move: a late duplicate attempt must not undo a success.
-    const moved = await tx.execute<{ id: string }>(sql`
-      update deliveries d set
-        status = v.status::delivery_status,
-        attempt_count = d.attempt_count + 1,
-        round_attempts = d.round_attempts + 1,
-        next_attempt_at = v.next_at,
-        last_attempt_at = v.attempted_at,
-        last_status_code = v.status_code,
-        last_error = v.error,
-        updated_at = now()
-      from unnest(
-        ${array(records.map((r) => r.deliveryId))}::text[],
-        ${array(records.map((r) => statusAfter(r.next)))}::text[],
-        ${array(records.map((r) => (r.next.kind === "retry" ? r.next.at.toISOString() : null)))}::timestamptz[],
-        ${array(records.map((r) => r.attemptedAt.toISOString()))}::timestamptz[],
-        ${array(records.map((r) => r.statusCode))}::int[],
-        ${array(records.map((r) => lastError(r)))}::text[]
-      ) as v(id, status, next_at, attempted_at, status_code, error)
-      where d.id = v.id and d.status = 'pending'
-      returning d.id`);
-
+    const moved = await tx.execute<{ id: string }>(attemptsAndStatuses(records));
     const movedIds = new Set(moved.rows.map((row) => row.id));
     const dead = records.filter((r) => r.next.kind === "dead" && movedIds.has(r.deliveryId));
     if (dead.length > 0) {
@@ -101,19 +71,6 @@ export async function recordAttempts(
         )
         on conflict (delivery_id) where replayed_at is null do nothing`);
     }
-
-    const health = endpointHealth(records);
-    await tx.execute(sql`
-      update endpoints e set
-        failing_since = case when v.recovered then v.failing_since else coalesce(e.failing_since, v.failing_since) end
-      from unnest(
-        ${array(health.map((h) => h.endpointId))}::text[],
-        ${array(health.map((h) => h.recovered))}::boolean[],
-        ${array(health.map((h) => h.failingSince?.toISOString() ?? null))}::timestamptz[]
-      ) as v(id, recovered, failing_since)
-      where e.id = v.id
-        and e.failing_since is distinct from
-          (case when v.recovered then v.failing_since else coalesce(e.failing_since, v.failing_since) end)`);
 
     const gone = records.flatMap((r) =>
       r.next.kind === "dead" && r.next.disableEndpoint
@@ -137,6 +94,65 @@ export async function recordAttempts(
     await hooks.inTransaction?.(tx, outcome);
     return outcome;
   });
+}
+
+/**
+ * One statement for what every batch writes: the attempt rows, the deliveries' new status (only
+ * pending deliveries move: a late duplicate attempt must not undo a success), and the endpoints'
+ * health. Every column travels as one array parameter, so the statement is the same whatever the
+ * batch size. Returns the ids of the deliveries it moved.
+ */
+function attemptsAndStatuses(records: readonly AttemptRecord[]) {
+  const health = endpointHealth(records);
+  return sql`
+    with v as (
+      select * from unnest(
+        ${array(records.map(() => newId("attempt")))}::text[],
+        ${array(records.map((r) => r.deliveryId))}::text[],
+        ${array(records.map((r) => r.attemptNumber))}::int[],
+        ${array(records.map((r) => r.attemptedAt.toISOString()))}::timestamptz[],
+        ${array(records.map((r) => r.durationMs))}::int[],
+        ${array(records.map((r) => r.statusCode))}::int[],
+        ${array(records.map((r) => r.responseBody))}::text[],
+        ${array(records.map((r) => r.errorClass))}::text[],
+        ${array(records.map((r) => r.errorMessage))}::text[],
+        ${array(records.map((r) => statusAfter(r.next)))}::text[],
+        ${array(records.map((r) => (r.next.kind === "retry" ? r.next.at.toISOString() : null)))}::timestamptz[],
+        ${array(records.map((r) => lastError(r)))}::text[]
+      ) as v(attempt_id, delivery_id, attempt_number, attempted_at, duration_ms, status_code, response_body,
+             error_class, error_message, status, next_at, error)
+    ), inserted as (
+      insert into attempts (id, delivery_id, attempt_number, attempted_at, duration_ms, status_code,
+                            response_body, error_class, error_message)
+      select attempt_id, delivery_id, attempt_number, attempted_at, duration_ms, status_code, response_body,
+             error_class, error_message
+      from v
+    ), moved as (
+      update deliveries d set
+        status = v.status::delivery_status,
+        attempt_count = d.attempt_count + 1,
+        round_attempts = d.round_attempts + 1,
+        next_attempt_at = v.next_at,
+        last_attempt_at = v.attempted_at,
+        last_status_code = v.status_code,
+        last_error = v.error,
+        updated_at = now()
+      from v
+      where d.id = v.delivery_id and d.status = 'pending'
+      returning d.id
+    ), health as (
+      update endpoints e set
+        failing_since = case when h.recovered then h.failing_since else coalesce(e.failing_since, h.failing_since) end
+      from unnest(
+        ${array(health.map((h) => h.endpointId))}::text[],
+        ${array(health.map((h) => h.recovered))}::boolean[],
+        ${array(health.map((h) => h.failingSince?.toISOString() ?? null))}::timestamptz[]
+      ) as h(id, recovered, failing_since)
+      where e.id = h.id
+        and e.failing_since is distinct from
+          (case when h.recovered then h.failing_since else coalesce(e.failing_since, h.failing_since) end)
+    )
+    select id from moved`;
 }
 
 /** Binds a JS array as one Postgres array parameter (drizzle would otherwise spread it). */
