@@ -1,6 +1,6 @@
 // Hands accepted work to the queue. Postgres already holds it, so a Redis failure here is logged,
 // not returned to the caller: the reconciler enqueues whatever this could not.
-import { type DeliveryQueue, enqueueDeliveries, enqueueNow } from "@hookline/queue";
+import { type DeliveryQueue, enqueueFanOut, enqueueNow } from "@hookline/queue";
 import type { Logger } from "pino";
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
@@ -12,7 +12,7 @@ export async function enqueueAccepted(
   options: { now?: boolean } = {},
 ): Promise<void> {
   if (deliveryIds.length === 0) return;
-  const add = options.now ? enqueueNow(queue, deliveryIds) : enqueueDeliveries(queue, deliveryIds);
+  const add = options.now ? enqueueNow(queue, deliveryIds) : enqueueFanOut(queue, deliveryIds);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -18,6 +18,7 @@ import {
   DELIVERY_QUEUE_NAME,
   type DeliveryJob,
   deliveryJobSchema,
+  enqueueDeliveries,
   enqueueNow,
   INFRASTRUCTURE_BACKOFF,
   onEndpointChange,
@@ -124,7 +125,10 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   });
 
   const process = async (job: Job<DeliveryJob>, token?: string) => {
-    const { deliveryId } = deliveryJobSchema.parse(job.data);
+    const { deliveryId, fanOut } = deliveryJobSchema.parse(job.data);
+    // The first delivery of a large fan-out brings its siblings: queue them before delivering it
+    // (again on a retry: adding a job that exists is a no-op).
+    if (fanOut) await enqueueDeliveries(queue, fanOut);
     const outcome = await deliver(deliveryId, {
       loadDelivery: (id) => loader.load(id),
       loadEndpoint: async (id) => {

@@ -7,8 +7,12 @@ import { z } from "zod";
 export const DELIVERY_QUEUE_NAME = "deliveries";
 export const DELIVERY_JOB_NAME = "deliver";
 
-/** What a delivery job carries: only the id; Postgres has the rest. */
-export const deliveryJobSchema = z.object({ deliveryId: z.string().min(1) });
+/** What a delivery job carries: only the id (Postgres has the rest) — and, on the first delivery of
+ * a large fan-out, the ids of its siblings, which the worker enqueues when it takes the job. */
+export const deliveryJobSchema = z.object({
+  deliveryId: z.string().min(1),
+  fanOut: z.array(z.string().min(1)).optional(),
+});
 export type DeliveryJob = z.infer<typeof deliveryJobSchema>;
 
 /** Backoff used when an attempt could not even be recorded (Postgres or Redis trouble), as opposed
@@ -40,6 +44,25 @@ export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: reado
       data: { deliveryId },
       opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryId },
     })),
+  );
+}
+
+/** Up to this many deliveries of one ingest are enqueued directly; more go as one job that carries
+ * the others, which the worker enqueues: the API's cost stays flat whatever the fan-out. */
+export const FAN_OUT_DIRECT_MAX = 4;
+
+/** Enqueues what an ingest accepted: a few deliveries directly, more as one job for the first that
+ * brings the rest (lost with Redis, they are pending in Postgres and the reconciler re-adds them). */
+export async function enqueueFanOut(queue: DeliveryQueue, deliveryIds: readonly string[]): Promise<void> {
+  const [first, ...rest] = deliveryIds;
+  if (first === undefined || deliveryIds.length <= FAN_OUT_DIRECT_MAX) {
+    await enqueueDeliveries(queue, deliveryIds);
+    return;
+  }
+  await queue.add(
+    DELIVERY_JOB_NAME,
+    { deliveryId: first, fanOut: rest },
+    { ...DELIVERY_JOB_OPTIONS, jobId: first },
   );
 }
 

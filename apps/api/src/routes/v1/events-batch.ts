@@ -11,8 +11,9 @@ import { appIdParam } from "./common.js";
 import { ingestBody, ingestOut } from "./events.js";
 
 export const MAX_BATCH_EVENTS = 1_000;
-/** Jobs per enqueue call: each call has its own time limit, so a huge batch is not one giant write. */
-const ENQUEUE_CHUNK = 5_000;
+/** Deliveries per enqueue call: each call has its own time limit, and a large one travels as one job
+ * carrying the others (see enqueueFanOut), which should stay a modest Redis value. */
+const ENQUEUE_CHUNK = 1_000;
 
 const batchBody = z.strictObject({
   events: z.array(ingestBody).min(1).max(MAX_BATCH_EVENTS),
