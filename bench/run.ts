@@ -120,9 +120,9 @@ const ctx = createContext({
 try {
   if (!skip.has("baselines")) results.baselines = await runBaselines(ctx, `hl-bench-${runId}-base`);
   if (!skip.has("ingest")) {
-    const { ledgers: _ledgers, ...ingest } = await runIngest(ctx);
+    const { ledgers, ...ingest } = await runIngest(ctx);
     results.ingest = ingest;
-    if (!skip.has("drain")) results.drain = await runDrain(ctx);
+    if (!skip.has("drain")) results.drain = await runDrain(ctx, ledgers);
   }
   if (!skip.has("soak")) results.soak = await runSoak(ctx);
   const capacity = results.soak?.deliveriesPerSecond ?? results.drain?.perSecond ?? 500;

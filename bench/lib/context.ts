@@ -17,6 +17,9 @@ export type Sizes = {
   soakEvents: number;
   openLoopSeconds: number;
   fanoutEvents: number;
+  /** The fixed open-loop rate (events/s) at which every fan-out level's ingest latency is taken. */
+  fanoutRate: number;
+  fanoutRateSeconds: number;
   fanoutProbes: number;
   isolationSeconds: number;
   isolationEndpoints: number;
@@ -33,6 +36,8 @@ export const SIZES: Record<"quick" | "full", Sizes> = {
     soakEvents: 10_000,
     openLoopSeconds: 6,
     fanoutEvents: 100,
+    fanoutRate: 40,
+    fanoutRateSeconds: 3,
     fanoutProbes: 5,
     isolationSeconds: 6,
     isolationEndpoints: 20,
@@ -46,7 +51,9 @@ export const SIZES: Record<"quick" | "full", Sizes> = {
     batchConnections: 2,
     soakEvents: 100_000,
     openLoopSeconds: 20,
-    fanoutEvents: 300,
+    fanoutEvents: 200,
+    fanoutRate: 40,
+    fanoutRateSeconds: 8,
     fanoutProbes: 10,
     isolationSeconds: 20,
     isolationEndpoints: 20,

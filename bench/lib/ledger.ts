@@ -57,6 +57,13 @@ export class Ledger {
     return events;
   }
 
+  /** Deliveries the API accepted so far (events × their endpoints). */
+  get sentDeliveries(): number {
+    let sent = 0;
+    for (const endpoints of this.accepted.values()) sent += endpoints.length;
+    return sent;
+  }
+
   get rejectedAnswers(): number {
     return this.rejected;
   }

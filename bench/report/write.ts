@@ -90,7 +90,13 @@ export function summaryRows(results: BenchResults): Row[] {
   const one = fanout?.find((level) => level.endpoints === 1);
   for (const level of fanout ?? []) {
     rows.push([
-      `Fan-out to ${level.endpoints}: ingest p50 / p99 ms (events/s)`,
+      `Fan-out to ${level.endpoints}: ingest at ${level.fixedRate.ratePerSecond} events/s, p50 / p99 ms`,
+      `${level.fixedRate.latency.p50} / ${level.fixedRate.latency.p99}`,
+      one && level !== one ? `${one.fixedRate.latency.p99} (fan-out to 1)` : "",
+      one && level !== one ? ratio(level.fixedRate.latency.p99, one.fixedRate.latency.p99) : "",
+    ]);
+    rows.push([
+      `Fan-out to ${level.endpoints}: ingest at ${results.meta.ingestConnections} connections, p50 / p99 ms (events/s)`,
       `${level.ingest.p50} / ${level.ingest.p99} (${level.ingest.perSecond})`,
       one && level !== one ? `${one.ingest.p99} (fan-out to 1)` : "",
       one && level !== one ? ratio(level.ingest.p99, one.ingest.p99) : "",

@@ -1,6 +1,8 @@
-// Fan-out: one event to 1, 10 and 100 endpoints. What it costs the API (ingest latency at a fixed
-// concurrency, worker paused so only the API is measured), what it costs the worker (draining the
-// deliveries), and how long until every endpoint got a lone event (worker running, open loop).
+// Fan-out: one event to 1, 10 and 100 endpoints. What it costs the API, worker paused so only
+// ingest is measured: latency at the same fixed open-loop rate for every level (the cost
+// comparison: same offered load), and throughput and latency at a fixed concurrency (saturated).
+// What it costs the worker (draining the deliveries), and how long until every endpoint got a lone
+// event (worker running, open loop).
 import { runClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
@@ -9,7 +11,10 @@ import { sendOpenLoop } from "./latency.js";
 
 export type FanoutLevel = {
   endpoints: number;
+  /** Closed loop at the ingest concurrency: the API saturated. */
   ingest: { events: number; perSecond: number; p50: number; p99: number; cpuMsPerEvent: CpuPerUnit };
+  /** Open loop at `ratePerSecond`, the same for every level: ingest latency from scheduled time. */
+  fixedRate: { ratePerSecond: number; events: number; latency: LatencySummary };
   drain: { deliveries: number; seconds: number; perSecond: number };
   /** From an event's scheduled send to the first / the last of its endpoints receiving it. */
   firstEndpoint: LatencySummary;
@@ -38,7 +43,21 @@ export async function runFanout(
       },
     });
     const cpuMsPerEvent = perUnit(await ctx.cpu.since(cpu), ingest.requests);
-    const deliveries = await ctx.stack.queue.unfinished();
+    const rate = ctx.sizes.fanoutRate;
+    const steady = await sendOpenLoop(
+      ctx,
+      { eventsUrl: target.eventsUrl, producerKey: target.tenant.producerKey, ledger: target.ledger },
+      rate,
+      ctx.sizes.fanoutRateSeconds,
+      () => "order.created",
+      { waitForDelivery: false },
+    );
+    const fixedRate = {
+      ratePerSecond: rate,
+      events: steady.sends.length,
+      latency: summarize(steady.sends.filter((send) => send.status === 202).map((send) => send.latencyMs)),
+    };
+    const deliveries = target.ledger.sentDeliveries;
     await ctx.stack.queue.resume();
     const ms = await ctx.stack.queue.waitDrained(600_000);
 
@@ -67,12 +86,13 @@ export async function runFanout(
         p99: ingest.p99,
         cpuMsPerEvent,
       },
+      fixedRate,
       drain: { deliveries, seconds: round(ms / 1000, 2), perSecond: round(deliveries / (ms / 1000)) },
       firstEndpoint: summarize(first),
       lastEndpoint: summarize(last),
     };
     ctx.log(
-      `fan-out ${endpoints}: ingest p99 ${level.ingest.p99} ms (${level.ingest.perSecond} events/s, CPU ms per event ${JSON.stringify(cpuMsPerEvent)}), ` +
+      `fan-out ${endpoints}: ingest at ${rate}/s p50 ${fixedRate.latency.p50} ms, p99 ${fixedRate.latency.p99} ms; closed loop p99 ${level.ingest.p99} ms (${level.ingest.perSecond} events/s, CPU ms per event ${JSON.stringify(cpuMsPerEvent)}), ` +
         `drain ${level.drain.perSecond} deliveries/s, all endpoints got a lone event in p99 ${level.lastEndpoint.p99} ms`,
     );
     results.push(level);

@@ -23,6 +23,7 @@ export async function sendOpenLoop(
   rate: number,
   seconds: number,
   eventType: (index: number) => string,
+  options: { waitForDelivery?: boolean } = {},
 ) {
   const { sends, lateMs } = await runOpenLoop({
     url: target.eventsUrl,
@@ -36,8 +37,10 @@ export async function sendOpenLoop(
     for (const event of target.ledger.acceptAnswer(send.status, send.responseBody))
       scheduled.set(event.id, send.scheduledAt);
   }
-  await ctx.stack.queue.waitDrained(600_000);
-  await ctx.collectArrivals();
+  if (options.waitForDelivery ?? true) {
+    await ctx.stack.queue.waitDrained(600_000);
+    await ctx.collectArrivals();
+  }
   return { sends, lateMs, scheduled };
 }
 
