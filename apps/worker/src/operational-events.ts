@@ -60,6 +60,7 @@ export function createOperationalEvents(deps: {
     },
     async emit(events) {
       if (events.length === 0) return;
+      if (!operationsApplicationId) return self.published({ events: [...events], deliveryIds: [] });
       const written = await db.transaction((tx) => self.write(tx, events));
       await self.published(written);
     },
