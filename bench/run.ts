@@ -18,6 +18,7 @@ import type { BenchResults } from "./report/results.js";
 import { checkTargets } from "./report/targets.js";
 import { renderConsole, writeResults } from "./report/write.js";
 import { runBaselines } from "./scenarios/baselines.js";
+import { runCapacity } from "./scenarios/capacity.js";
 import { runDrain } from "./scenarios/delivery.js";
 import { runFanout } from "./scenarios/fanout.js";
 import { runIngest } from "./scenarios/ingest.js";
@@ -125,8 +126,9 @@ try {
     if (!skip.has("drain")) results.drain = await runDrain(ctx, ledgers);
   }
   if (!skip.has("soak")) results.soak = await runSoak(ctx);
-  const capacity = results.soak?.deliveriesPerSecond ?? results.drain?.perSecond ?? 500;
-  // Half the sustained capacity, rounded to a friendly figure.
+  if (!skip.has("capacity")) results.capacity = await runCapacity(ctx);
+  const capacity = results.capacity?.deliveredPerSecond ?? results.soak?.deliveriesPerSecond ?? 500;
+  // Half the sustained capacity of the same workload (single-event producers), rounded.
   const rate = Math.max(10, Math.round(capacity / 2 / 10) * 10);
   if (!skip.has("latency")) results.latency = await runLatency(ctx, rate);
   if (!skip.has("fanout")) results.fanout = await runFanout(ctx);

@@ -16,6 +16,8 @@ export type ClosedLoopOptions = {
   warmup?: number;
   headers: Record<string, string>;
   body: string;
+  /** Called when the warm-up is over and the measured part starts. */
+  onMeasuredStart?: () => Promise<void> | void;
   /** Sees every answer, warm-up included (the ledger collects accepted ids from it). */
   onResponse?: (status: number, body: string) => void;
 };
@@ -38,6 +40,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
   const headers = { "content-type": "application/json", ...options.headers };
   try {
     if (options.warmup) await drive(pool, url.pathname, headers, options, { amount: options.warmup });
+    await options.onMeasuredStart?.();
     return await drive(pool, url.pathname, headers, options, {
       amount: options.amount,
       durationS: options.amount ? undefined : (options.durationS ?? 10),

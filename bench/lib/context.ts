@@ -15,6 +15,7 @@ export type Sizes = {
   batchRequests: number;
   batchConnections: number;
   soakEvents: number;
+  capacitySeconds: number;
   openLoopSeconds: number;
   fanoutEvents: number;
   /** The fixed open-loop rate (events/s) at which every fan-out level's ingest latency is taken. */
@@ -34,6 +35,7 @@ export const SIZES: Record<"quick" | "full", Sizes> = {
     batchRequests: 4,
     batchConnections: 2,
     soakEvents: 10_000,
+    capacitySeconds: 5,
     openLoopSeconds: 6,
     fanoutEvents: 100,
     fanoutRate: 40,
@@ -50,6 +52,7 @@ export const SIZES: Record<"quick" | "full", Sizes> = {
     batchRequests: 20,
     batchConnections: 2,
     soakEvents: 100_000,
+    capacitySeconds: 15,
     openLoopSeconds: 20,
     fanoutEvents: 200,
     fanoutRate: 40,

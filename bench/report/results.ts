@@ -1,6 +1,7 @@
 // The shape of one bench run's results, as written to bench/results/<name>.json.
 import type { LedgerReport } from "../lib/ledger.js";
 import type { BaselineResults } from "../scenarios/baselines.js";
+import type { CapacityResult } from "../scenarios/capacity.js";
 import type { DrainResult } from "../scenarios/delivery.js";
 import type { FanoutLevel } from "../scenarios/fanout.js";
 import type { IngestResults } from "../scenarios/ingest.js";
@@ -31,6 +32,7 @@ export type BenchResults = {
   ingest?: Omit<IngestResults, "ledgers">;
   drain?: DrainResult;
   soak?: SoakResult;
+  capacity?: CapacityResult;
   latency?: LatencyResult;
   fanout?: FanoutLevel[];
   isolation?: IsolationResult;

@@ -7,7 +7,7 @@ type Row = [measure: string, hookline: string, baseline: string, ratio: string];
 
 export function summaryRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
-  const { baselines: b, ingest, drain, soak, latency, fanout, isolation } = results;
+  const { baselines: b, ingest, drain, soak, capacity, latency, fanout, isolation } = results;
   const ratio = (a: number, z: number | undefined) => (z ? `${(a / z).toFixed(2)} ×` : "");
   if (b) {
     rows.push(["Baseline: BullMQ no-op processor (pre-filled), jobs/s", "", `${b.bullmqNoop.perSecond}`, ""]);
@@ -41,7 +41,7 @@ export function summaryRows(results: BenchResults): Row[] {
   }
   if (soak) {
     rows.push([
-      `Sustained end to end (ingest + delivery together, ${soak.events.toLocaleString("en")} events), deliveries/s`,
+      `Sustained end to end, batch producers (${soak.events.toLocaleString("en")} events), deliveries/s`,
       `${soak.deliveriesPerSecond}`,
       b ? `${b.bullmqUndici.perSecond} (BullMQ + undici)` : "",
       ratio(soak.deliveriesPerSecond, b?.bullmqUndici.perSecond),
@@ -51,6 +51,14 @@ export function summaryRows(results: BenchResults): Row[] {
       `${kib(soak.redis.peakPrefixBytes)} / ${kib(soak.redis.afterPrefixBytes)} (${soak.redis.completedLeft})`,
       "",
       "",
+    ]);
+  }
+  if (capacity) {
+    rows.push([
+      `Sustained end to end, single-event producers (${results.meta.ingestConnections} connections): delivered/s (accepted/s)`,
+      `${capacity.deliveredPerSecond} (${capacity.acceptedPerSecond})`,
+      b ? `${b.bullmqUndici.perSecond} (BullMQ + undici)` : "",
+      ratio(capacity.deliveredPerSecond, b?.bullmqUndici.perSecond),
     ]);
   }
   if (ingest) {

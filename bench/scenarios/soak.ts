@@ -54,7 +54,8 @@ export async function runSoak(ctx: BenchContext): Promise<SoakResult> {
       peakPrefixBytes = Math.max(peakPrefixBytes, footprint.bytes);
       peakPrefixKeys = Math.max(peakPrefixKeys, footprint.keys);
       usedMemoryPeak = Math.max(usedMemoryPeak, await usedMemory());
-      await sleep(1_000);
+      // Every key is asked its size: often enough to see a peak, not so often that it loads Redis.
+      await sleep(2_000);
     }
   })();
   const counter = (async () => {
