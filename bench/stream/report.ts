@@ -12,12 +12,12 @@ export type StreamBenchResults = {
 
 export function policyTable(rows: readonly PolicyRow[]): string {
   const header =
-    "| policy | readers (slow) | offered ev/s | fanned out ev/s | healthy p50 / p99 ms | healthy gaps+cuts | API RSS before → peak MiB | API CPU | slow: told skipped | slow: lost | slow: duplicates | slow: cut and resumed |";
+    "| policy | readers (slow) | offered ev/s | fanned out ev/s | healthy p50 / p99 ms | healthy gaps+cuts | API RSS before → peak MiB | API CPU | readers' CPU | slow: told skipped | slow: lost | slow: duplicates | slow: cut and resumed |";
   const lines = rows.map(
     (row) =>
-      `| ${row.policy} | ${row.readers} (${row.slowReaders}) | ${row.offeredPerSecond} | ${row.fannedOutPerSecond} | ${row.healthyP50Ms} / ${row.healthyP99Ms} | ${row.healthyGapsOrDisconnects} | ${row.apiRssBeforeMiB} → ${row.apiRssPeakMiB} | ${row.apiCpuPercent} % | ${row.slowToldSkipped} | ${row.slowLost} | ${row.slowDuplicates} | ${row.slowResumes} |`,
+      `| ${row.policy} | ${row.readers} (${row.slowReaders}) | ${row.offeredPerSecond} | ${row.fannedOutPerSecond} | ${row.healthyP50Ms} / ${row.healthyP99Ms} | ${row.healthyGapsOrDisconnects} | ${row.apiRssBeforeMiB} → ${row.apiRssPeakMiB} | ${row.apiCpuPercent} % | ${row.readersCpuPercent} % | ${row.slowToldSkipped} | ${row.slowLost} | ${row.slowDuplicates} | ${row.slowResumes} |`,
   );
-  return [header, `|${" --- |".repeat(12)}`, ...lines].join("\n");
+  return [header, `|${" --- |".repeat(13)}`, ...lines].join("\n");
 }
 
 export function ceilingTable(rows: readonly CeilingRow[]): string {

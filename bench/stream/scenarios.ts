@@ -31,6 +31,7 @@ export type PolicyRow = {
   apiRssBeforeMiB: number;
   apiRssPeakMiB: number;
   apiCpuPercent: number;
+  readersCpuPercent: number;
   slowToldSkipped: number;
   slowLost: number;
   slowDuplicates: number;
@@ -93,6 +94,7 @@ export async function runPolicy(
     await pool.stats(); // discard what was measured while connecting
     const rssBefore = residentBytes(ctx.apiPid);
     const cpuBefore = cpuMs(ctx.apiPid);
+    const readersCpuBefore = cpuMs(pool.pid);
     const memory = sampleMemory(ctx.apiPid);
     const producer = new Producer({ ...ctx, applicationId: appId, padBytes: options.padBytes });
     const started = Date.now();
@@ -101,6 +103,7 @@ export async function runPolicy(
     const windowSeconds = (Date.now() - started) / 1000;
     const during = await pool.stats(producer.produced);
     const apiCpu = cpuMs(ctx.apiPid) - cpuBefore;
+    const readersCpu = cpuMs(pool.pid) - readersCpuBefore;
     const rssPeak = memory.stop();
 
     ctx.log(`  ${options.policy}: produced ${producer.produced}; draining the slow readers`);
@@ -131,6 +134,7 @@ export async function runPolicy(
       apiRssBeforeMiB: round(rssBefore / MiB),
       apiRssPeakMiB: round(rssPeak / MiB),
       apiCpuPercent: Math.round((apiCpu / (windowSeconds * 1000)) * 100),
+      readersCpuPercent: Math.round((readersCpu / (windowSeconds * 1000)) * 100),
       slowToldSkipped: after.slow.toldSkipped,
       slowLost: after.slow.unaccounted,
       slowDuplicates: after.slow.duplicates,

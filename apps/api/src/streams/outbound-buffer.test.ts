@@ -11,7 +11,7 @@ function reader() {
     kind: "ws",
     gapFrame: (gap: Gap) => toFrame(JSON.stringify({ control: "gap", ...gap })),
     write(frames, flushed) {
-      received.push(...frames.map((frame) => frame.text));
+      received.push(...frames.map((frame) => frame.data.toString()));
       if (reading) flushed();
       else unacknowledged.push(flushed);
     },

@@ -69,9 +69,13 @@ export function openSseTransport(res: Response, settings: SseSettings): StreamTr
     keepAlive: () => PING,
     write(frames, flushed) {
       if (gone) return;
-      const text =
-        frames.length === 1 ? (frames[0] as Frame).text : frames.map((frame) => frame.text).join("");
-      res.write(text, () => flushed());
+      // Corked, the frames leave in one writev of the shared bytes: no copy per connection.
+      res.cork();
+      const last = frames.length - 1;
+      frames.forEach((frame, index) => {
+        res.write(frame.data, index === last ? () => flushed() : undefined);
+      });
+      res.uncork();
     },
     end() {
       if (gone) return;

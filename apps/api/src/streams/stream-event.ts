@@ -1,11 +1,12 @@
-// One event as streams send it. Serialized once per instance and shared by every connection that
-// carries it, whichever transport: fan-out costs a reference per reader, not a JSON.stringify.
+// One event as streams send it. Serialized once per instance, into bytes shared by every connection
+// that carries it: fan-out costs a reference per reader, not a JSON.stringify nor a copy (sockets
+// write the shared bytes with writev).
 import type { StreamPosition, StreamRow } from "@hookline/db";
 import { formatCursor } from "./cursor.js";
 
 export type TransportKind = "sse" | "ws";
 
-export type Frame = { text: string; bytes: number };
+export type Frame = { data: Buffer; bytes: number };
 
 export class StreamEvent {
   readonly position: StreamPosition;
@@ -37,5 +38,6 @@ export class StreamEvent {
 }
 
 export function toFrame(text: string): Frame {
-  return { text, bytes: Buffer.byteLength(text) };
+  const data = Buffer.from(text);
+  return { data, bytes: data.length };
 }

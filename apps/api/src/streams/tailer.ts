@@ -28,8 +28,9 @@ export type TailerOptions = {
 const MAX_PAGE_ROWS = 1000;
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
-/** First re-read after events were seen waiting behind the horizon; doubles up to the poll interval. */
+/** First re-read after events were seen waiting behind the horizon; doubles up to the longest. */
 const HELD_BACK_RETRY_MS = 2;
+const HELD_BACK_RETRY_MAX_MS = 50;
 
 export class ApplicationTailer {
   readonly applicationId: string;
@@ -183,6 +184,6 @@ export class ApplicationTailer {
       this.wake();
     }, this.#retryDelay);
     this.#retry.unref();
-    this.#retryDelay = Math.min(this.#retryDelay * 2, this.#options.pollIntervalMs);
+    this.#retryDelay = Math.min(this.#retryDelay * 2, HELD_BACK_RETRY_MAX_MS, this.#options.pollIntervalMs);
   }
 }

@@ -67,7 +67,7 @@ export function openWsTransport(ws: WebSocket, settings: WsSettings): StreamTran
       if (gone || ws.readyState !== ws.OPEN) return;
       const last = frames.length - 1;
       frames.forEach((frame, index) => {
-        ws.send(frame.text, index === last ? () => flushed() : undefined);
+        ws.send(frame.data, { binary: false }, index === last ? () => flushed() : undefined);
       });
     },
     end(reason) {
