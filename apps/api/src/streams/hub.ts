@@ -90,9 +90,9 @@ export class StreamHub implements LiveTail {
     const tailer = this.#tailers.get(applicationId);
     const through = tailer?.through;
     if (!tailer || !through) return undefined;
-    if (start.kind === "live") return { through, gap: undefined };
+    if (start.kind === "live") return { through, gap: undefined, atHead: true };
     if (start.kind === "after" && tailer.holds(start.position))
-      return { through: start.position, gap: undefined };
+      return { through: start.position, gap: undefined, atHead: true };
     return undefined;
   }
 

@@ -172,6 +172,9 @@ export class StreamSession implements TailListener {
   async #catchUp(): Promise<void> {
     const { db, tail, applicationId, bufferBytes } = this.#options;
     const eventTypes = this.#types ? [...this.#types] : undefined;
+    // A live start is already at the head: join at once. Where the tailer (perhaps started by
+    // another connection meanwhile) does not reach back to it, the second pass covers the rest.
+    if (this.#options.start.atHead) this.#join();
     while (this.#state === "replaying" || this.#state === "joining") {
       if (this.#state === "replaying" && tail.covers(applicationId, this.#through)) {
         this.#join();

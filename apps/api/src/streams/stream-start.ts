@@ -17,6 +17,8 @@ export type ResolvedStart = {
   through: StreamPosition;
   /** Sent first, when part of what the client asked for has left the log. */
   gap: Gap | undefined;
+  /** `through` is the head of the stream (a live start): nothing to replay before joining the tail. */
+  atHead: boolean;
 };
 
 export async function resolveStart(
@@ -30,7 +32,9 @@ export async function resolveStart(
   },
 ): Promise<ResolvedStart> {
   const { start } = input;
-  if (start.kind === "live") return { through: belowHorizon(await streamHorizon(db)), gap: undefined };
+  if (start.kind === "live") {
+    return { through: belowHorizon(await streamHorizon(db)), gap: undefined, atHead: true };
+  }
   const after = start.kind === "earliest" ? START_OF_STREAM : start.position;
   if (start.kind === "after" && start.position.xid >= (await streamFrontier(db))) {
     throw new HttpProblem(
@@ -45,11 +49,12 @@ export async function resolveStart(
     cutoff,
     ...(input.eventTypes ? { eventTypes: input.eventTypes } : {}),
   });
-  if (!expired) return { through: after, gap: undefined };
+  if (!expired) return { through: after, gap: undefined, atHead: false };
   // `earliest` asked for whatever is retained: skipping what is not is no gap to that client.
-  if (start.kind === "earliest") return { through: expired.through, gap: undefined };
+  if (start.kind === "earliest") return { through: expired.through, gap: undefined, atHead: false };
   return {
     through: expired.through,
+    atHead: false,
     gap: {
       reason: "retention",
       after: start.cursor,

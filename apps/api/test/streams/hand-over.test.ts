@@ -123,7 +123,7 @@ describe("replay-to-live hand-over", () => {
         transport: ReturnType<typeof recorder>;
         session: StreamSession;
       }[] = [];
-      const open = (from: StreamPosition) => {
+      const open = (from: StreamPosition, atHead = false) => {
         const transport = recorder();
         const session = new StreamSession({
           db,
@@ -131,7 +131,7 @@ describe("replay-to-live hand-over", () => {
           logger,
           tail,
           applicationId,
-          start: { through: from, gap: undefined },
+          start: { through: from, gap: undefined, atHead },
           eventTypes: undefined,
           policy: "disconnect",
           bufferBytes: 64 * 1024,
@@ -148,7 +148,8 @@ describe("replay-to-live hand-over", () => {
         const known = await committedPositions(applicationId);
         const choice = i % 3;
         if (choice === 0) open(START_OF_STREAM);
-        else if (choice === 1) open(belowHorizon(await streamHorizon(db)));
+        else if (choice === 1)
+          open(belowHorizon(await streamHorizon(db)), true); // a live start
         else open(known[Math.floor(Math.random() * known.length)] ?? START_OF_STREAM);
       }
       await producing;
