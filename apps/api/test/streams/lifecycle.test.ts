@@ -18,6 +18,9 @@ beforeAll(async () => {
       HOOKLINE_STREAM_WS_PING_INTERVAL: "200ms",
       HOOKLINE_STREAM_WS_PEER_TIMEOUT: "600ms",
       HOOKLINE_STREAM_RECONNECT_DELAY: "1s",
+      // Limits on receiving a request must not cut a response that streams for longer.
+      HOOKLINE_API_REQUEST_TIMEOUT: "1s",
+      HOOKLINE_API_HEADERS_TIMEOUT: "1s",
     },
   });
 });
@@ -75,6 +78,21 @@ describe("stream tokens", () => {
 });
 
 describe("keep-alive", () => {
+  it("keeps SSE and WebSocket streams open past the API's request timeout", async () => {
+    const { appId, partnerKey, producerKey } = await platform.createTenant();
+    const sse = readSse(platform.url, `/v1/applications/${appId}/stream`, { key: partnerKey });
+    const ws = readWs(platform.url, `/v1/applications/${appId}/ws`, { key: partnerKey });
+    await waitFor(() => sse.controls.length > 0 && ws.controls.length > 0, { what: "both ready" });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const sent = await produce(platform, appId, producerKey, 3);
+    await waitFor(() => sse.events.length >= 3 && ws.events.length >= 3, { what: "the events" });
+    sse.close();
+    ws.socket.close();
+    expect(sse.opens).toBe(1);
+    expect(sse.events.map((event) => event.id)).toEqual(sent);
+    expect(ws.events.map((event) => event.id)).toEqual(sent);
+  });
+
   it("SSE suggests a jittered retry and sends `: ping` comments while idle", async () => {
     const { appId, partnerKey } = await platform.createTenant();
     const reader = await readSseRaw(platform.url, `/v1/applications/${appId}/stream`, { key: partnerKey });
