@@ -77,6 +77,12 @@ redis.call('DEL', KEYS[1])
 return ids
 `;
 
+/** KEYS: breaker, probe alarm. The endpoint changed (new URL, re-enabled, disabled): start afresh. */
+const RESET = `
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+`;
+
 type Script = { lua: string; sha: string };
 const script = (lua: string): Script => ({ lua, sha: createHash("sha1").update(lua).digest("hex") });
 
@@ -88,6 +94,7 @@ export const GATE_SCRIPTS = {
   swap: script(SWAP),
   park: script(PARK),
   takeParked: script(TAKE_PARKED),
+  reset: script(RESET),
 };
 
 /** Runs a script by its hash, loading it on a Redis that does not know it (first use, restart). */

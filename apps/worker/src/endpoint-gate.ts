@@ -40,6 +40,9 @@ export type EndpointGate = {
   /** The deliveries that were waiting for the endpoint's circuit to close, forgotten once taken:
    * on recovery the worker makes them due at once instead of letting them sleep out their wait. */
   takeParked(endpointId: string): Promise<string[]>;
+  /** Forgets the endpoint's breaker: it changed (a fixed URL, re-enabled), so its past failures say
+   * nothing about it now. */
+  reset(endpointId: string): Promise<void>;
 };
 
 export type EndpointGateOptions = {
@@ -209,5 +212,10 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     return (await runScript(redis, GATE_SCRIPTS.takeParked, [parkedKey(endpointId)], [])) as string[];
   }
 
-  return { enter, takeParked };
+  async function reset(endpointId: string): Promise<void> {
+    const [, breakerKey] = keys(endpointId);
+    await runScript(redis, GATE_SCRIPTS.reset, [breakerKey, alarmKey(endpointId)], []);
+  }
+
+  return { enter, takeParked, reset };
 }

@@ -65,7 +65,6 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const policy = { allow: config.allowedDestinations, httpsOnly: config.httpsOnly };
   const cache = createEndpointCache({ db, box, policy });
   const loader = createDeliveryLoader(db);
-  const unsubscribe = await onEndpointChange(subscriber, config.queuePrefix, (id) => cache.invalidate(id));
   const sender = createHttpSender({
     connectTimeoutMs: config.connectTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -122,6 +121,18 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     breaker: config.breaker,
     onTransition,
     logger,
+  });
+
+  // An endpoint changed through the API (or a worker disabled it): drop the cached copy, forget its
+  // breaker, and let what was parked behind its circuit try again (or be dead-lettered) now.
+  const unsubscribe = await onEndpointChange(subscriber, config.queuePrefix, (id) => {
+    cache.invalidate(id);
+    gate
+      .reset(id)
+      .then(() => wakeParked(id))
+      .catch((error: unknown) =>
+        logger.warn({ err: error, endpointId: id }, "could not wake parked deliveries"),
+      );
   });
 
   const process = async (job: Job<DeliveryJob>, token?: string) => {
