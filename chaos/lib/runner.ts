@@ -19,11 +19,15 @@ export async function runScenarios(
   scenarios: readonly Scenario[],
   profile: Profile,
   log: (message: string) => void,
-  options: { shareStack?: boolean } = {},
+  options: { shareStack?: boolean; startBefore?: number } = {},
 ): Promise<RunOutcome[]> {
   const outcomes: RunOutcome[] = [];
   if (!options.shareStack) {
     for (const scenario of scenarios) {
+      if (options.startBefore !== undefined && Date.now() > options.startBefore) {
+        outcomes.push(failed(scenario, new Error("not run: the suite's time budget was spent"), 0));
+        continue;
+      }
       log(`${scenario.name}: starting`);
       const outcome = await withStack([scenario], profile, log, async (stack, redis, postgres) => [
         await runOne(scenario, { stack, redis, postgres, profile, log }),

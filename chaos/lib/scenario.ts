@@ -23,7 +23,7 @@ export const PROFILES: Record<Profile["name"], Profile> = {
   // Inside `npm test`: a few seconds per scenario.
   fast: { name: "fast", perSecond: 15, streamMs: 4_000, faultAtMs: 1_500, drainTimeoutMs: 40_000 },
   // `npm run chaos`.
-  full: { name: "full", perSecond: 25, streamMs: 20_000, faultAtMs: 8_000, drainTimeoutMs: 120_000 },
+  full: { name: "full", perSecond: 25, streamMs: 20_000, faultAtMs: 8_000, drainTimeoutMs: 90_000 },
 };
 
 export type Check = { name: string; ok: boolean; detail: string };
