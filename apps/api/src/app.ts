@@ -54,7 +54,11 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const openapi = buildOpenApiDocument(routes);
   const metrics = createApiMetrics();
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === "/healthz" } }));
+  // Request logs are written at info. Above it pino-http would still build a child logger per request
+  // (serializing the request eagerly) to write nothing; the error handler logs failures itself.
+  if (deps.logger.isLevelEnabled("info")) {
+    app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === "/healthz" } }));
+  }
   app.use(metrics.middleware);
   app.use(headerCountLimit(deps.config.maxHeaders));
   app.use(healthRouter(deps));

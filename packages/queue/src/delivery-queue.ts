@@ -37,7 +37,13 @@ export function createDeliveryQueue(connection: Redis, prefix: string): Delivery
 
 /** Adds one job per delivery id, due at once (existing jobs are left as they are). */
 export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: readonly string[]): Promise<void> {
-  if (deliveryIds.length === 0) return;
+  const [only] = deliveryIds;
+  if (only === undefined) return;
+  if (deliveryIds.length === 1) {
+    // One script call; addBulk would wrap it in MULTI/EXEC.
+    await queue.add(DELIVERY_JOB_NAME, { deliveryId: only }, { ...DELIVERY_JOB_OPTIONS, jobId: only });
+    return;
+  }
   await queue.addBulk(
     deliveryIds.map((deliveryId) => ({
       name: DELIVERY_JOB_NAME,
