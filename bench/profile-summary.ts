@@ -49,6 +49,24 @@ const show = (title: string, entries: Map<string, number>) => {
     console.log(`${((ms / total) * 100).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(7)} ms  ${name}`);
   }
 };
-console.log(`${file}: ${total.toFixed(0)} ms sampled`);
+// Inclusive time: every function on a sample's stack gets the sample (once, however deep it recurs).
+const parent = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const inclusive = new Map<string, number>();
+for (const [id, ms] of selfMs) {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const node = byId.get(at);
+    if (!node || node.callFrame.functionName === "(idle)") break;
+    const name = `${node.callFrame.functionName || "(anonymous)"} ${where(node)}:${node.callFrame.lineNumber + 1}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    inclusive.set(name, (inclusive.get(name) ?? 0) + ms);
+  }
+}
+const busy = total - (functions.get("(idle) (v8):0") ?? 0);
+console.log(`${file}: ${total.toFixed(0)} ms sampled, ${busy.toFixed(0)} ms busy`);
 show("self time by package", packages);
 show("self time by function", functions);
+const ours = new Map([...inclusive].filter(([name]) => / (apps|packages)\//.test(name)));
+show("inclusive time of Hookline's own functions", ours);

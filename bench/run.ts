@@ -86,7 +86,7 @@ const stack = await startHooklineStack({
   redisUrl: values["redis-url"],
   queuePrefix: `hl-bench-${runId}`,
   workerConcurrency: concurrency,
-  env: { HOOKLINE_DB_POOL_SIZE: values["api-pool"], ...knobs },
+  env: knobs,
   profileDir,
   root: values.root,
 });
@@ -137,7 +137,12 @@ try {
   const stray = await ctx.collectArrivals();
   if (stray > 0) log(`${stray} arrivals matched no scenario`);
   for (const ledger of ctx.ledgers) results.ledger.push(await ledger.check(database.db));
-  results.void = results.ledger.some((entry) => !entry.balanced) || stray > 0;
+  const baselinesBalance =
+    !results.baselines ||
+    (results.baselines.bullmqNoop.balanced &&
+      results.baselines.bullmqUndici.balanced &&
+      (results.ingest?.expressPg.balanced ?? true));
+  results.void = results.ledger.some((entry) => !entry.balanced) || stray > 0 || !baselinesBalance;
 } catch (error) {
   results.void = true;
   log(`run failed: ${(error as Error).stack ?? error}`);

@@ -10,6 +10,8 @@ export type Sizes = {
   /** Connections of the closed-loop ingest runs (Hookline and the Express baseline alike). */
   ingestConnections: number;
   ingestSeconds: number;
+  /** Rounds of single-event ingest, alternating with the Express baseline's. */
+  ingestRounds: number;
   baselineJobs: number;
   batchSize: number;
   batchRequests: number;
@@ -29,7 +31,8 @@ export type Sizes = {
 export const SIZES: Record<"quick" | "full", Sizes> = {
   quick: {
     ingestConnections: 10,
-    ingestSeconds: 4,
+    ingestSeconds: 3,
+    ingestRounds: 2,
     baselineJobs: 3_000,
     batchSize: 1_000,
     batchRequests: 4,
@@ -46,7 +49,8 @@ export const SIZES: Record<"quick" | "full", Sizes> = {
   },
   full: {
     ingestConnections: 10,
-    ingestSeconds: 10,
+    ingestSeconds: 5,
+    ingestRounds: 3,
     baselineJobs: 20_000,
     batchSize: 1_000,
     batchRequests: 20,

@@ -84,6 +84,16 @@ export type CpuPerUnit = {
   total: number;
 };
 
+/** Transactions committed in the bench database so far (Postgres' statistics: flushed by each
+ * backend at most once a second, so read a moment after the work). */
+export async function committedTransactions(db: Database, databaseName: string): Promise<number> {
+  const { rows } = await db.$client.query<{ n: string }>(
+    "select xact_commit as n from pg_stat_database where datname = $1",
+    [databaseName],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 /** CPU milliseconds per unit of work (event or delivery), per part, rounded to 0.01 ms. */
 export function perUnit(usage: CpuUsage, units: number): CpuPerUnit {
   const each = (ms: number) => Math.round((ms / Math.max(units, 1)) * 100) / 100;

@@ -8,6 +8,8 @@ type Row = [measure: string, hookline: string, baseline: string, ratio: string];
 export function summaryRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
   const { baselines: b, ingest, drain, soak, capacity, latency, fanout, isolation } = results;
+  // The Express baseline runs inside the ingest scenario, in rounds alternating with Hookline's.
+  const e = ingest?.expressPg;
   const ratio = (a: number, z: number | undefined) => (z ? `${(a / z).toFixed(2)} ×` : "");
   if (b) {
     rows.push(["Baseline: BullMQ no-op processor (pre-filled), jobs/s", "", `${b.bullmqNoop.perSecond}`, ""]);
@@ -17,10 +19,12 @@ export function summaryRows(results: BenchResults): Row[] {
       `${b.bullmqUndici.perSecond}`,
       "",
     ]);
+  }
+  if (e) {
     rows.push([
       "Baseline: Express + one-row PG transaction, req/s (p50 / p99 ms)",
       "",
-      `${b.expressPg.perSecond} (${b.expressPg.p50} / ${b.expressPg.p99})`,
+      `${e.perSecond} (${e.p50} / ${e.p99})`,
       "",
     ]);
   }
@@ -65,20 +69,20 @@ export function summaryRows(results: BenchResults): Row[] {
     rows.push([
       `Ingest single event, ${results.meta.ingestConnections} connections, events/s`,
       `${ingest.single.perSecond}`,
-      b ? `${b.expressPg.perSecond} (Express + PG)` : "",
-      ratio(ingest.single.perSecond, b?.expressPg.perSecond),
+      e ? `${e.perSecond} (Express + PG)` : "",
+      ratio(ingest.single.perSecond, e?.perSecond),
     ]);
     rows.push([
       "Ingest single event, p50 / p99 ms",
       `${ingest.single.p50} / ${ingest.single.p99}`,
-      b ? `${b.expressPg.p50} / ${b.expressPg.p99}` : "",
-      ratio(ingest.single.p99, b?.expressPg.p99),
+      e ? `${e.p50} / ${e.p99}` : "",
+      ratio(ingest.single.p99, e?.p99),
     ]);
     rows.push([
       `Ingest batch of ${ingest.batch.batchSize}, ${ingest.batch.requests} requests on ${ingest.batch.connections} connections, events/s (request p50 / p99 ms)`,
       `${ingest.batch.eventsPerSecond} (${ingest.batch.p50} / ${ingest.batch.p99})`,
-      b ? `${b.expressPg.perSecond} (Express + PG)` : "",
-      ratio(ingest.batch.eventsPerSecond, b?.expressPg.perSecond),
+      e ? `${e.perSecond} (Express + PG)` : "",
+      ratio(ingest.batch.eventsPerSecond, e?.perSecond),
     ]);
   }
   if (latency) {
@@ -124,6 +128,32 @@ export function summaryRows(results: BenchResults): Row[] {
       latency ? ratio(isolation.healthy.p99, latency.endToEnd.p99) : "",
     ]);
   }
+  const cpu = (parts: Partial<Record<string, number>>, names: string[]) =>
+    names.map((name) => `${name} ${parts[name] ?? 0}`).join(" / ");
+  if (ingest) {
+    rows.push([
+      "CPU ms per single ingest: api / postgres / redis (baseline: its process as api)",
+      cpu(ingest.single.cpuMsPerEvent, ["api", "postgres", "redis"]),
+      e ? cpu(e.cpuMsPerRequest, ["api", "postgres", "redis"]) : "",
+      ratio(ingest.single.cpuMsPerEvent.total, e?.cpuMsPerRequest.total),
+    ]);
+  }
+  if (drain) {
+    rows.push([
+      "CPU ms per delivery, drain: worker / postgres / redis / receiver (baseline: BullMQ + undici)",
+      cpu(drain.cpuMsPerDelivery, ["worker", "postgres", "redis", "receiver"]),
+      b ? cpu(b.bullmqUndici.cpuMsPerJob, ["worker", "postgres", "redis", "receiver"]) : "",
+      ratio(drain.cpuMsPerDelivery.total, b?.bullmqUndici.cpuMsPerJob.total),
+    ]);
+  }
+  if (capacity) {
+    rows.push([
+      "CPU ms per event end to end, single-event producers: api / worker / postgres / redis / receiver",
+      cpu(capacity.cpuMsPerEvent, ["api", "worker", "postgres", "redis", "receiver"]),
+      "",
+      "",
+    ]);
+  }
   return rows;
 }
 
@@ -157,6 +187,19 @@ export function renderMarkdown(results: BenchResults): string {
     "| Scenario | Events | Sent | Delivered | Missing | Unexpected | Repeats | PG succeeded | PG attempts | Requests | Balanced |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   );
+  if (results.baselines) {
+    const { bullmqNoop, bullmqUndici } = results.baselines;
+    lines.push(
+      `| baseline BullMQ no-op | ${bullmqNoop.jobs} jobs | | | | | | | | | ${bullmqNoop.balanced ? "yes" : "**no**"} |`,
+      `| baseline BullMQ + undici | ${bullmqUndici.jobs} jobs | ${bullmqUndici.jobs} | ${bullmqUndici.received} | ${bullmqUndici.jobs - bullmqUndici.received} | | | | | | ${bullmqUndici.balanced ? "yes" : "**no**"} |`,
+    );
+  }
+  const express = results.ingest?.expressPg;
+  if (express) {
+    lines.push(
+      `| baseline Express + PG | ${express.requests} measured requests | | | | | | ${express.rows} rows | | | ${express.balanced ? "yes" : "**no**"} |`,
+    );
+  }
   for (const entry of results.ledger) {
     lines.push(
       `| ${entry.scenario} | ${entry.events} | ${entry.sent} | ${entry.delivered} | ${entry.missing} | ${entry.unexpected} | ${entry.repeats} | ${entry.postgres.succeeded} | ${entry.postgres.attempts} | ${entry.receiverRequests} | ${entry.balanced ? "yes" : `**no**: ${entry.problems.join("; ")}`} |`,

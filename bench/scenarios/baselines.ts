@@ -2,9 +2,9 @@
 // no-op jobs; BullMQ + HMAC + undici POST to the receiver (no Postgres); Express inserting one row
 // per request in a Postgres transaction. Each runs in its own process, like Hookline's.
 import { generateSecret } from "@hookline/core";
-import { type ClosedLoopResult, runClosedLoop } from "../lib/closed-loop.js";
+import type { ClosedLoopResult } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
-import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
+import { type CpuMeter, type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
 import { startService } from "../lib/processes.js";
 import { queueControl } from "../lib/queue-control.js";
 import { round } from "../lib/stats.js";
@@ -21,7 +21,6 @@ export type QueueBaseline = {
 export type BaselineResults = {
   bullmqNoop: QueueBaseline;
   bullmqUndici: QueueBaseline;
-  expressPg: ClosedLoopResult & { rows: number; balanced: boolean; cpuMsPerRequest: CpuPerUnit };
 };
 
 export async function runBaselines(ctx: BenchContext, prefix: string): Promise<BaselineResults> {
@@ -29,9 +28,7 @@ export async function runBaselines(ctx: BenchContext, prefix: string): Promise<B
   ctx.log(`baseline BullMQ no-op: ${bullmqNoop.perSecond} jobs/s`);
   const bullmqUndici = await queueBaseline(ctx, `${prefix}-undici`, "undici");
   ctx.log(`baseline BullMQ + HMAC + undici: ${bullmqUndici.perSecond} deliveries/s`);
-  const expressPg = await expressBaseline(ctx);
-  ctx.log(`baseline Express + 1 PG transaction: ${expressPg.perSecond} req/s, p99 ${expressPg.p99} ms`);
-  return { bullmqNoop, bullmqUndici, expressPg };
+  return { bullmqNoop, bullmqUndici };
 }
 
 async function queueBaseline(
@@ -104,7 +101,26 @@ async function queueBaseline(
 
 const EXPRESS_BASELINE_NAME = "bench-express-baseline";
 
-async function expressBaseline(ctx: BenchContext) {
+export type ExpressBaselineResult = ClosedLoopResult & {
+  rows: number;
+  balanced: boolean;
+  cpuMsPerRequest: CpuPerUnit;
+};
+
+/** The Express + one-transaction baseline as a running process, for the ingest scenario to measure
+ * in rounds alternating with Hookline's ingest. */
+export type ExpressBaseline = {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  onResponse(status: number, body: string): void;
+  /** CPU of the baseline: its process counts as `api`, so it compares with Hookline's API. */
+  cpu: CpuMeter;
+  /** Rows inserted against answers received, and stops the process. */
+  finish(measured: ClosedLoopResult, cpu: CpuPerUnit): Promise<ExpressBaselineResult>;
+};
+
+export async function startExpressBaseline(ctx: BenchContext): Promise<ExpressBaseline> {
   const server = await startService({
     name: "baseline-express",
     entry: "bench/baselines/express-pg.ts",
@@ -117,35 +133,27 @@ async function expressBaseline(ctx: BenchContext) {
     ],
     env: { NODE_ENV: "production" },
   });
-  try {
-    const url = `http://127.0.0.1:${server.ready.port}/events`;
-    const body = JSON.stringify({ eventType: "order.created", payload: samplePayload(0) });
-    const headers = { authorization: "Bearer hl_producer_baseline_does_not_check_this_key_0000" };
-    let accepted = 0;
-    const onResponse = (status: number, text: string) => {
+  let accepted = 0;
+  return {
+    url: `http://127.0.0.1:${server.ready.port}/events`,
+    body: JSON.stringify({ eventType: "order.created", payload: samplePayload(0) }),
+    headers: { authorization: "Bearer hl_producer_baseline_does_not_check_this_key_0000" },
+    onResponse(status, text) {
       if (status === 202 && JSON.parse(text).id) accepted++;
-    };
-    // The baseline's process counts as `api`, so it compares with Hookline's API.
-    const cpu = ctx.cpu.with({
+    },
+    cpu: ctx.cpu.with({
       pids: () => ({ ...ctx.cpu.pids(), api: server.child.pid, worker: undefined, receiver: undefined }),
       applicationNames: [EXPRESS_BASELINE_NAME],
-    });
-    const start = await cpu.sample();
-    const result = await runClosedLoop({
-      warmup: ctx.sizes.ingestConnections * 50,
-      url,
-      connections: ctx.sizes.ingestConnections,
-      durationS: ctx.sizes.ingestSeconds,
-      headers,
-      body,
-      onResponse,
-    });
-    const rows = Number(
-      (await ctx.database.db.$client.query("select count(*) as n from bench_rows")).rows[0]?.n,
-    );
-    const cpuMsPerRequest = perUnit(await cpu.since(start), accepted);
-    return { ...result, rows, balanced: rows === accepted && result.non2xx === 0, cpuMsPerRequest };
-  } finally {
-    await server.stop();
-  }
+    }),
+    async finish(measured, cpuMsPerRequest) {
+      try {
+        const rows = Number(
+          (await ctx.database.db.$client.query("select count(*) as n from bench_rows")).rows[0]?.n,
+        );
+        return { ...measured, rows, balanced: rows === accepted && measured.non2xx === 0, cpuMsPerRequest };
+      } finally {
+        await server.stop();
+      }
+    },
+  };
 }

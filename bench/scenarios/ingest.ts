@@ -1,15 +1,28 @@
 // Ingest: what the API sustains at a fixed concurrency, with the worker paused so the figure is the
-// API's alone. Single events (POST .../events, compared with the Express + one-transaction
-// baseline) and batches of up to 1,000 (POST .../events/batch). What is accepted here stays queued:
+// API's alone. Single events (POST .../events), in rounds alternating with the Express +
+// one-transaction baseline, and batches of up to 1,000 (POST .../events/batch). What is accepted here stays queued:
 // the delivery scenario drains it.
 import { type ClosedLoopResult, runClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
-import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
+import {
+  type CpuMeter,
+  type CpuPerUnit,
+  type CpuUsage,
+  committedTransactions,
+  perUnit,
+} from "../lib/cpu-meter.js";
+import { interleave } from "../lib/interleave.js";
 import type { Ledger } from "../lib/ledger.js";
-import { round } from "../lib/stats.js";
+import { round, sleep } from "../lib/stats.js";
+import { type ExpressBaselineResult, startExpressBaseline } from "./baselines.js";
 
 export type IngestResults = {
-  single: ClosedLoopResult & { cpuMsPerEvent: CpuPerUnit };
+  single: ClosedLoopResult & {
+    cpuMsPerEvent: CpuPerUnit;
+    transactionsPerEvent: number;
+    rounds: ClosedLoopResult[];
+  };
+  expressPg: ExpressBaselineResult & { rounds: ClosedLoopResult[] };
   batch: ClosedLoopResult & {
     batchSize: number;
     connections: number;
@@ -19,31 +32,91 @@ export type IngestResults = {
   ledgers: Ledger[];
 };
 
+/** Runs `measure` and adds the CPU it took (per `meter`) to `total`. */
+async function metered(meter: CpuMeter, total: CpuUsage, measure: () => Promise<ClosedLoopResult>) {
+  const start = await meter.sample();
+  const result = await measure();
+  const used = await meter.since(start);
+  for (const part of Object.keys(total) as (keyof CpuUsage)[]) total[part] += used[part];
+  return result;
+}
+
+const noCpu = (): CpuUsage => ({ api: 0, worker: 0, postgres: 0, redis: 0, receiver: 0 });
+
 export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
   await ctx.stack.queue.pause();
   const single = await ctx.tenantWithEndpoints("ingest", 1);
-  const headers = { authorization: `Bearer ${single.tenant.producerKey}` };
-  const body = JSON.stringify({ eventType: "order.created", payload: samplePayload(0) });
-  const onResponse = (status: number, text: string) => {
-    single.ledger.acceptAnswer(status, text);
-  };
+  const express = await startExpressBaseline(ctx);
   const connections = ctx.sizes.ingestConnections;
-  const singleCpu = await ctx.cpu.sample();
-  const singleResult = await runClosedLoop({
-    warmup: ctx.sizes.ingestConnections * 50,
+  const hookline = {
     url: single.eventsUrl,
     connections,
-    durationS: ctx.sizes.ingestSeconds,
-    headers,
-    body,
-    onResponse,
-  });
-  ctx.log(
-    `ingest single: ${singleResult.perSecond} events/s, p50 ${singleResult.p50} ms, p99 ${singleResult.p99} ms`,
-  );
+    headers: { authorization: `Bearer ${single.tenant.producerKey}` },
+    body: JSON.stringify({ eventType: "order.created", payload: samplePayload(0) }),
+    onResponse: (status: number, text: string) => {
+      single.ledger.acceptAnswer(status, text);
+    },
+  };
+  const baseline = {
+    url: express.url,
+    connections,
+    headers: express.headers,
+    body: express.body,
+    onResponse: express.onResponse,
+  };
+  const warmup = connections * 50;
+  await runClosedLoop({ ...baseline, amount: warmup });
+  await runClosedLoop({ ...hookline, amount: warmup });
 
-  const singleCpuMs = perUnit(await ctx.cpu.since(singleCpu), single.ledger.accepted.size);
-  ctx.log(`ingest single: CPU ms per event ${JSON.stringify(singleCpuMs)}`);
+  // Rounds alternate with the baseline's, so both see the same background load.
+  const hooklineCpu = noCpu();
+  const baselineCpu = noCpu();
+  let hooklineEvents = 0;
+  let baselineRequests = 0;
+  const transactions = await committedTransactions(ctx.database.db, "hookline_bench");
+  const [hooklineRounds, baselineRounds] = await interleave(ctx.sizes.ingestRounds, [
+    async () => {
+      const before = single.ledger.accepted.size;
+      const result = await metered(ctx.cpu, hooklineCpu, () =>
+        runClosedLoop({ ...hookline, durationS: ctx.sizes.ingestSeconds }),
+      );
+      hooklineEvents += single.ledger.accepted.size - before;
+      return result;
+    },
+    async () => {
+      const result = await metered(express.cpu, baselineCpu, () =>
+        runClosedLoop({ ...baseline, durationS: ctx.sizes.ingestSeconds }),
+      );
+      baselineRequests += result.requests;
+      return result;
+    },
+  ]);
+  if (!hooklineRounds || !baselineRounds) throw new Error("interleave lost a side");
+  await sleep(2_500);
+  // The baseline's rounds commit one transaction per request in the same database.
+  const transactionsPerEvent = round(
+    ((await committedTransactions(ctx.database.db, "hookline_bench")) - transactions - baselineRequests) /
+      hooklineEvents,
+    3,
+  );
+  const expressPg = {
+    ...(await express.finish(baselineRounds.median, perUnit(baselineCpu, baselineRequests))),
+    rounds: baselineRounds.rounds,
+  };
+  const singleResult = {
+    ...hooklineRounds.median,
+    cpuMsPerEvent: perUnit(hooklineCpu, hooklineEvents),
+    transactionsPerEvent,
+    rounds: hooklineRounds.rounds,
+  };
+  ctx.log(
+    `ingest single (median of ${ctx.sizes.ingestRounds} rounds): ${singleResult.perSecond} events/s, p50 ${singleResult.p50} ms, p99 ${singleResult.p99} ms; ` +
+      `CPU ms per event ${JSON.stringify(singleResult.cpuMsPerEvent)}; ${transactionsPerEvent} Postgres transactions per event`,
+  );
+  ctx.log(
+    `baseline Express + 1 PG transaction (alternating rounds): ${expressPg.perSecond} req/s, p50 ${expressPg.p50} ms, p99 ${expressPg.p99} ms; ` +
+      `CPU ms per request ${JSON.stringify(expressPg.cpuMsPerRequest)}`,
+  );
 
   const batch = await ctx.tenantWithEndpoints("ingest-batch", 1);
   const batchSize = ctx.sizes.batchSize;
@@ -69,7 +142,8 @@ export async function runIngest(ctx: BenchContext): Promise<IngestResults> {
   const eventsPerSecond = round((batchResult.requests * batchSize) / batchResult.durationS);
   ctx.log(`ingest batch of ${batchSize}: ${eventsPerSecond} events/s, p99 ${batchResult.p99} ms per request`);
   return {
-    single: { ...singleResult, cpuMsPerEvent: singleCpuMs },
+    single: singleResult,
+    expressPg,
     batch: {
       ...batchResult,
       batchSize,
