@@ -61,6 +61,19 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const box = new SecretBox(config.encryptionKey, config.retiredEncryptionKeys);
   const connection = createWorkerConnection(config.redisUrl);
   const subscriber = createWorkerConnection(config.redisUrl);
+  // While Redis is away (a restart), ioredis reports each reconnect attempt as an error; they are
+  // expected, so they are logged (at most every 10 s per connection) instead of thrown unhandled.
+  for (const [name, redis] of [
+    ["commands", connection],
+    ["subscriber", subscriber],
+  ] as const) {
+    let lastWarning = 0;
+    redis.on("error", (error: Error) => {
+      if (Date.now() - lastWarning < 10_000) return;
+      lastWarning = Date.now();
+      logger.warn({ err: error, connection: name }, "redis connection error; reconnecting");
+    });
+  }
   const queue = createDeliveryQueue(connection, config.queuePrefix);
   const policy = { allow: config.allowedDestinations, httpsOnly: config.httpsOnly };
   const cache = createEndpointCache({ db, box, policy });
