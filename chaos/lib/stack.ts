@@ -111,6 +111,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     started.push(worker);
   } catch (error) {
     await Promise.all(started.map((service) => service.kill()));
+    await dropDatabase(options.postgresUrl, database);
     throw error;
   }
   const db = new pg.Pool({
