@@ -5,8 +5,9 @@
 import { type Database, disableFailingEndpoints } from "@hookline/db";
 import type { Logger } from "pino";
 import { autoDisabledEvent, type OperationalEvents, type WrittenEvents } from "./operational-events.js";
+import { type PeriodicTask, startPeriodicTask } from "./periodic-task.js";
 
-export type EndpointHealthSweeper = { runOnce(): Promise<number>; stop(): Promise<void> };
+export type EndpointHealthSweeper = PeriodicTask;
 
 export function startEndpointHealthSweeper(
   deps: {
@@ -21,7 +22,6 @@ export function startEndpointHealthSweeper(
   // A fraction of the window, so an endpoint is disabled close to its deadline, but never busier
   // than once a second nor lazier than once a minute.
   const intervalMs = options.intervalMs ?? Math.min(Math.max(options.disableAfterMs / 20, 1_000), 60_000);
-  let running: Promise<number> | undefined;
 
   async function runOnce(): Promise<number> {
     const cutoff = new Date(Date.now() - options.disableAfterMs);
@@ -45,25 +45,5 @@ export function startEndpointHealthSweeper(
     return disabled.length;
   }
 
-  const tick = () => {
-    if (running) return;
-    running = runOnce()
-      .catch((error: unknown) => {
-        deps.logger.warn({ err: error }, "endpoint health sweep failed; will retry");
-        return 0;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicTask("endpoint health sweep", runOnce, { intervalMs: intervalMs, logger: deps.logger });
 }

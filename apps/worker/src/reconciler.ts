@@ -7,17 +7,17 @@
 import { type Database, type OverdueCursor, overdueDeliveriesAfter } from "@hookline/db";
 import { type DeliveryQueue, enqueueDeliveries } from "@hookline/queue";
 import type { Logger } from "pino";
+import { type PeriodicTask, startPeriodicTask } from "./periodic-task.js";
 
 export type ReconcilerOptions = { intervalMs: number; graceMs: number; batchSize?: number };
 
-export type Reconciler = { runOnce(): Promise<number>; stop(): Promise<void> };
+export type Reconciler = PeriodicTask;
 
 export function startReconciler(
   deps: { db: Database; queue: DeliveryQueue; logger: Logger },
   options: ReconcilerOptions,
 ): Reconciler {
   const batchSize = options.batchSize ?? 1_000;
-  let running: Promise<number> | undefined;
   let cursor: OverdueCursor | null = null;
 
   /** One pass: enqueues up to one batch of overdue deliveries. A larger backlog continues on the
@@ -36,29 +36,13 @@ export function startReconciler(
     // A full page: the next pass goes on after it. A short one: the walk is over, start again.
     const last = due.at(-1);
     cursor = due.length === batchSize && last ? { nextAttemptAt: last.nextAttemptAt, id: last.id } : null;
-    if (due.length > 0) deps.logger.info({ count: due.length }, "reconciler enqueued overdue deliveries");
+    // Most of these usually still have their job (deferred or waiting), so this is no news by itself.
+    if (due.length > 0) deps.logger.debug({ count: due.length }, "reconciler re-offered overdue deliveries");
     return due.length;
   }
 
-  const tick = () => {
-    if (running) return;
-    running = runOnce()
-      .catch((error: unknown) => {
-        deps.logger.warn({ err: error }, "reconciler pass failed; will retry");
-        return 0;
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
-
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicTask("reconciler pass", runOnce, {
+    intervalMs: options.intervalMs,
+    logger: deps.logger,
+  });
 }

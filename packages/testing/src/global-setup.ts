@@ -3,9 +3,9 @@
 // their creation time, so runs in parallel leave each other alone and only old leftovers of
 // interrupted runs are swept.
 import { migrateDatabase } from "@hookline/db";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { databaseUrl, STALE_AFTER_SECONDS, TEST_PG_URL, testDatabaseName } from "./services.js";
+import { withAdmin } from "./admin-connection.js";
+import { databaseUrl, STALE_AFTER_SECONDS, testDatabaseName } from "./services.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -36,14 +36,4 @@ async function sweepLeftovers() {
       }
     }
   });
-}
-
-async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
 }

@@ -1,7 +1,7 @@
 // A database of its own for one test file, cloned from the migrated template.
-import pg from "pg";
 import { inject } from "vitest";
-import { databaseUrl, TEST_PG_URL, testDatabaseName } from "./services.js";
+import { withAdmin } from "./admin-connection.js";
+import { databaseUrl, testDatabaseName } from "./services.js";
 
 export type TestDatabase = { name: string; url: string; drop(): Promise<void> };
 
@@ -26,14 +26,4 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: () =>
       withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`).then(() => {})),
   };
-}
-
-async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
 }
