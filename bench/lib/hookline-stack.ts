@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { DELIVERY_QUEUE_NAME } from "@hookline/queue";
 import { freePort, type Service, startService } from "./processes.js";
-import { type QueueControl, queueControl } from "./queue-control.js";
+import { deletePrefixKeys, type QueueControl, queueControl } from "./queue-control.js";
 import { type ReceiverClient, receiverClient } from "./receiver-client.js";
 
 export type StackOptions = {
@@ -90,7 +90,9 @@ export async function startHooklineStack(options: StackOptions): Promise<Hooklin
       env,
       async stop() {
         for (const service of [...services].reverse()) await service.stop();
-        await queue.deleteKeys();
+        // Everything under the run's prefix: the queue, and what the API and worker keep beside it
+        // (endpoint gates, rate limits, stream state).
+        await deletePrefixKeys(queue.redis, options.queuePrefix);
         await queue.close();
       },
     };
