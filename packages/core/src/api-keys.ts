@@ -21,7 +21,10 @@ export function hashesEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** The first characters of a key, safe to show in lists so people can tell keys apart. */
+/** The role prefix and the first four random characters of a key: enough to tell keys apart in a
+ * list, far too little to guess the rest. (The random part is base64url, so it may contain "_"
+ * itself: the prefix is matched, not found by the last underscore.) */
 export function keyHint(key: string): string {
-  return `${key.slice(0, key.lastIndexOf("_") + 5)}…`;
+  const prefix = /^hk_[a-z]+_/.exec(key)?.[0] ?? "";
+  return `${prefix}${key.slice(prefix.length, prefix.length + 4)}…`;
 }
