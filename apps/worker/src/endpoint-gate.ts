@@ -1,7 +1,8 @@
 // Endpoint isolation in front of every send: a cap on requests in flight per endpoint and a circuit
-// breaker per endpoint, both kept in Redis so all worker processes share them. A delivery the gate
-// turns away does not wait in its worker slot: the job is deferred (no attempt is recorded) and
-// comes back later. The breaker's rules are the pure ones of @hookline/core; this file only keeps
+// breaker per endpoint, both kept in Redis so all worker processes share them. A job over the cap
+// of an endpoint whose requests are all young (busy, not slow) waits in-process for a slot this
+// process frees (`slotWaitMs`); otherwise, and behind an open circuit, the job is deferred (no
+// attempt is recorded) and comes back later. The breaker's rules are the pure ones of @hookline/core; this file only keeps
 // their state in Redis, swapping it atomically.
 import { randomUUID } from "node:crypto";
 import {
@@ -17,6 +18,7 @@ import {
   parkedDeferralMs,
   parseBreakerState,
   serializeBreakerState,
+  slotWaitMs,
 } from "@hookline/core";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -78,6 +80,40 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     [`${prefix}:endpoint:${endpointId}:in-flight`, `${prefix}:endpoint:${endpointId}:breaker`] as const;
   const parkedKey = (endpointId: string) => `${prefix}:endpoint:${endpointId}:parked`;
   const alarmKey = (endpointId: string) => `${prefix}:endpoint:${endpointId}:probe-alarm`;
+  /** Jobs of this process waiting for a slot, per endpoint, first come first woken. */
+  const waiters = new Map<string, (() => void)[]>();
+
+  /** Resolves when this process frees one of the endpoint's slots, or after `ms` (slots freed by
+   * other processes are only seen then). */
+  function waitForSlot(endpointId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let queue = waiters.get(endpointId);
+      if (!queue) {
+        queue = [];
+        waiters.set(endpointId, queue);
+      }
+      const waiting = queue;
+      const timer = setTimeout(() => {
+        const index = waiting.indexOf(wake);
+        if (index >= 0) waiting.splice(index, 1);
+        if (waiting.length === 0 && waiters.get(endpointId) === waiting) waiters.delete(endpointId);
+        resolve();
+      }, ms);
+      function wake() {
+        clearTimeout(timer);
+        resolve();
+      }
+      waiting.push(wake);
+    });
+  }
+
+  function wakeOne(endpointId: string) {
+    const queue = waiters.get(endpointId);
+    if (!queue) return;
+    const next = queue.shift();
+    if (queue.length === 0) waiters.delete(endpointId);
+    next?.();
+  }
 
   /** Swaps the stored breaker from `stored` to `next`; false when another worker changed it first. */
   async function swap(key: string, stored: string | null, next: BreakerState, now: number) {
@@ -126,6 +162,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
             [inFlightKey, breakerKey],
             [member],
           )) as [number, string | null];
+          wakeOne(endpointId);
           if (succeeded !== null) await report(endpointId, succeeded, [now, stored || null]);
         } catch (error) {
           // The slot's lease frees it anyway; the delivery's outcome matters more than this bookkeeping.
@@ -149,7 +186,9 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
 
   async function enter(endpointId: string, deliveryId: string): Promise<GateVerdict> {
     const [inFlightKey, breakerKey] = keys(endpointId);
-    for (let tries = 0; tries < MAX_SWAPS; tries++) {
+    // Waiting for a slot does not count as a try: only lost breaker swaps do.
+    let tries = 0;
+    while (tries < MAX_SWAPS) {
       const member = `${deliveryId}:${randomUUID()}`;
       const [now, storedRaw, taken, oldestExpiry] = (await runScript(
         redis,
@@ -182,7 +221,12 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
         return { kind: "wait", waitMs, reason: "circuit-open" };
       }
       if (!admission.probe) {
-        if (taken !== 1) return deferForCapacity(deliveryId, now, oldestExpiry);
+        if (taken !== 1) {
+          const waitMs = slotWaitMs(oldestExpiry > 0 ? now - (oldestExpiry - leaseMs) : 0);
+          if (waitMs === 0) return deferForCapacity(deliveryId, now, oldestExpiry);
+          await waitForSlot(endpointId, waitMs);
+          continue;
+        }
         deferrals.delete(deliveryId);
         return { kind: "go", pass: pass(endpointId, member, false) };
       }
@@ -190,6 +234,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       // (took the probe, or reported a result): look again.
       if (!(await swap(breakerKey, stored, admission.next, now))) {
         await release();
+        tries++;
         continue;
       }
       if (taken !== 1) {

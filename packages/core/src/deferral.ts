@@ -55,3 +55,22 @@ export function parkedDeferralMs(
 ): number {
   return Math.round(Math.max(waitMs, 0) + maxCoolDownMs * (1 + random()));
 }
+
+/**
+ * How long a job that found its endpoint's slots all taken is worth waiting in-process for one to
+ * free. While the endpoint's requests in flight are all young, it is busy, not slow: a slot frees in
+ * milliseconds, and deferring through the queue (a Redis round trip, a re-read, a wake-up later)
+ * costs more than the wait. Waiting ends at the latest when the oldest of them turns
+ * `SLOT_WAIT_WINDOW_MS` old, so a hanging endpoint holds waiting worker slots for at most that long
+ * after its first request hung; from then on its jobs are deferred at once, as before.
+ * `oldestInFlightMs`: how long the endpoint's oldest request in flight has been out. 0 = defer now.
+ */
+export function slotWaitMs(oldestInFlightMs: number): number {
+  const remaining = SLOT_WAIT_WINDOW_MS - Math.max(0, oldestInFlightMs);
+  return remaining >= MIN_SLOT_WAIT_MS ? remaining : 0;
+}
+
+/** Past this age a request in flight makes its endpoint slow: jobs over its cap stop waiting. */
+export const SLOT_WAIT_WINDOW_MS = 200;
+/** Shorter waits are not worth a timer and another look in Redis: defer instead. */
+const MIN_SLOT_WAIT_MS = 5;

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { capacityDeferralMs, SLOT_WAIT_WINDOW_MS, slotWaitMs } from "./deferral.js";
+
+describe("slotWaitMs", () => {
+  it("waits for a slot while the endpoint's oldest request in flight is young", () => {
+    expect(slotWaitMs(0)).toBe(SLOT_WAIT_WINDOW_MS);
+    expect(slotWaitMs(30)).toBe(SLOT_WAIT_WINDOW_MS - 30);
+  });
+
+  it("never waits past the moment the oldest request turns slow", () => {
+    for (let age = 0; age <= SLOT_WAIT_WINDOW_MS; age += 7) {
+      expect(age + slotWaitMs(age)).toBeLessThanOrEqual(SLOT_WAIT_WINDOW_MS);
+    }
+  });
+
+  it("defers at once once a request has been out for the whole window (slow or hanging endpoint)", () => {
+    expect(slotWaitMs(SLOT_WAIT_WINDOW_MS)).toBe(0);
+    expect(slotWaitMs(15_000)).toBe(0);
+  });
+
+  it("defers rather than waiting a few milliseconds at the window's end", () => {
+    expect(slotWaitMs(SLOT_WAIT_WINDOW_MS - 2)).toBe(0);
+  });
+});
+
+describe("capacityDeferralMs", () => {
+  it("doubles the back-off with each deferral in a row, up to the cap", () => {
+    const middle = () => 0.5;
+    expect(capacityDeferralMs(0, middle)).toBe(100);
+    expect(capacityDeferralMs(1, middle)).toBe(200);
+    expect(capacityDeferralMs(30, middle)).toBe(5_000);
+  });
+
+  it("waits until a slow endpoint's oldest request times out", () => {
+    const middle = () => 0.5;
+    expect(capacityDeferralMs(0, middle, { inFlightMs: 4_000, timeoutMs: 15_000 })).toBe(11_250);
+  });
+});
