@@ -17,6 +17,7 @@ import {
   isClosedAndClean,
   parkedDeferralMs,
   parseBreakerState,
+  SLOT_WAIT_WINDOW_MS,
   serializeBreakerState,
   slotWaitMs,
 } from "@hookline/core";
@@ -80,6 +81,25 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     [`${prefix}:endpoint:${endpointId}:in-flight`, `${prefix}:endpoint:${endpointId}:breaker`] as const;
   const parkedKey = (endpointId: string) => `${prefix}:endpoint:${endpointId}:parked`;
   const alarmKey = (endpointId: string) => `${prefix}:endpoint:${endpointId}:probe-alarm`;
+  /** When (local clock) this process last saw each endpoint slow: an oldest request in flight past
+   * the wait window. Remembered for a request timeout (`slotWaitMs`). */
+  const slowSeenAt = new Map<string, number>();
+
+  function slotWait(endpointId: string, oldestInFlightMs: number): number {
+    const at = Date.now();
+    if (oldestInFlightMs >= SLOT_WAIT_WINDOW_MS) {
+      if (slowSeenAt.size >= MAX_TRACKED_DEFERRALS) slowSeenAt.clear();
+      slowSeenAt.set(endpointId, at);
+      return 0;
+    }
+    const seen = slowSeenAt.get(endpointId);
+    if (seen !== undefined && at - seen >= options.requestTimeoutMs) slowSeenAt.delete(endpointId);
+    return slotWaitMs(
+      oldestInFlightMs,
+      seen === undefined ? undefined : { agoMs: at - seen, memoryMs: options.requestTimeoutMs },
+    );
+  }
+
   /** Jobs of this process waiting for a slot, per endpoint, first come first woken. */
   const waiters = new Map<string, (() => void)[]>();
 
@@ -222,7 +242,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       }
       if (!admission.probe) {
         if (taken !== 1) {
-          const waitMs = slotWaitMs(oldestExpiry > 0 ? now - (oldestExpiry - leaseMs) : 0);
+          const waitMs = slotWait(endpointId, oldestExpiry > 0 ? now - (oldestExpiry - leaseMs) : 0);
           if (waitMs === 0) return deferForCapacity(deliveryId, now, oldestExpiry);
           await waitForSlot(endpointId, waitMs);
           continue;

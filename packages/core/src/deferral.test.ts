@@ -18,6 +18,11 @@ describe("slotWaitMs", () => {
     expect(slotWaitMs(15_000)).toBe(0);
   });
 
+  it("defers at once while the endpoint was lately seen slow, even if its requests are young again", () => {
+    expect(slotWaitMs(0, { agoMs: 1_000, memoryMs: 15_000 })).toBe(0);
+    expect(slotWaitMs(0, { agoMs: 15_000, memoryMs: 15_000 })).toBe(SLOT_WAIT_WINDOW_MS);
+  });
+
   it("defers rather than waiting a few milliseconds at the window's end", () => {
     expect(slotWaitMs(SLOT_WAIT_WINDOW_MS - 2)).toBe(0);
   });

@@ -63,9 +63,14 @@ export function parkedDeferralMs(
  * costs more than the wait. Waiting ends at the latest when the oldest of them turns
  * `SLOT_WAIT_WINDOW_MS` old, so a hanging endpoint holds waiting worker slots for at most that long
  * after its first request hung; from then on its jobs are deferred at once, as before.
- * `oldestInFlightMs`: how long the endpoint's oldest request in flight has been out. 0 = defer now.
+ * `oldestInFlightMs`: how long the endpoint's oldest request in flight has been out. `slowSeen`: how
+ * long ago this endpoint was last seen slow, and for how long that is remembered. A hanging
+ * endpoint's requests time out together, its slots free together and its new requests are young
+ * again: without the memory its jobs would wait in worker slots once more at every timeout.
+ * 0 = defer now.
  */
-export function slotWaitMs(oldestInFlightMs: number): number {
+export function slotWaitMs(oldestInFlightMs: number, slowSeen?: { agoMs: number; memoryMs: number }): number {
+  if (slowSeen && slowSeen.agoMs < slowSeen.memoryMs) return 0;
   const remaining = SLOT_WAIT_WINDOW_MS - Math.max(0, oldestInFlightMs);
   return remaining >= MIN_SLOT_WAIT_MS ? remaining : 0;
 }
