@@ -4,11 +4,18 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ReceivedWebhook, verify, webhookMiddleware } from "@hookline/receiver";
-import { type Platform, type Receiver, startPlatform, startReceiver, waitFor } from "@hookline/testing";
+import {
+  type CuttableProxy,
+  type Platform,
+  type Receiver,
+  startCuttableProxy,
+  startPlatform,
+  startReceiver,
+  waitFor,
+} from "@hookline/testing";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningCli, startHookline } from "./cli-process.js";
-import { type CuttableProxy, startCuttableProxy } from "./cuttable-proxy.js";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 

@@ -1,3 +1,4 @@
+export * from "./cuttable-proxy.js";
 export * from "./platform.js";
 export * from "./receiver.js";
 export * from "./services.js";

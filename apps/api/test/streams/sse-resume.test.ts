@@ -1,18 +1,23 @@
 // Resume after a cut: the real `eventsource` client (v4) reads through a proxy that the test cuts
 // mid-stream while many producers send at once. It reconnects on its own with Last-Event-ID, and
 // every event arrives exactly once, in stream order.
-import { type Platform, startPlatform, waitFor } from "@hookline/testing";
+import {
+  type CuttableProxy,
+  type Platform,
+  startCuttableProxy,
+  startPlatform,
+  waitFor,
+} from "@hookline/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { comparePositions, parseCursor } from "../../src/streams/cursor.js";
 import { produce, readSse, repeated } from "./stream-clients.js";
-import { type CuttableProxy, startProxy } from "./tcp-proxy.js";
 
 let platform: Platform;
 let proxy: CuttableProxy;
 
 beforeAll(async () => {
   platform = await startPlatform({ worker: false, env: { HOOKLINE_STREAM_RECONNECT_DELAY: "100ms" } });
-  proxy = await startProxy(platform.url);
+  proxy = await startCuttableProxy(platform.url);
 });
 afterAll(async () => {
   await proxy?.close();

@@ -1,6 +1,6 @@
-// A TCP proxy between `hookline listen` and the API that a test can cut (every connection dropped
-// at once) and hold down (new connections dropped too), like a flaky network or a restarting
-// load balancer.
+// A TCP proxy between a client (a stream reader, `hookline listen`) and the API that a test can cut
+// (every connection dropped at once), freeze, and hold down (new connections dropped too), like a
+// flaky network or a restarting load balancer.
 
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type Socket } from "node:net";
@@ -9,6 +9,8 @@ export interface CuttableProxy {
   url: string;
   /** Connections accepted so far. */
   connections: number;
+  /** Times `cut()` dropped the open connections. */
+  cuts: number;
   cut(): void;
   /**
    * Stops passing bytes on the open connections without closing them: a half-open connection, as
@@ -48,7 +50,9 @@ export async function startCuttableProxy(target: string): Promise<CuttableProxy>
   const proxy: CuttableProxy = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     connections: 0,
+    cuts: 0,
     cut() {
+      proxy.cuts++;
       for (const socket of open) socket.destroy();
     },
     freeze() {
