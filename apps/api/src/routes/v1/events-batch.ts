@@ -7,6 +7,7 @@ import type { ApiDeps } from "../../deps.js";
 import { enqueueAccepted } from "../../enqueue.js";
 import { HttpProblem } from "../../problem.js";
 import { defineRoute } from "../../route.js";
+import { announceStreamEvents } from "../../streams/announce.js";
 import { appIdParam } from "./common.js";
 import { ingestBody, ingestOut } from "./events.js";
 
@@ -21,7 +22,7 @@ const batchBody = z.strictObject({
 
 const batchOut = z.object({ data: z.array(ingestOut) }).meta({ id: "BatchIngestResult" });
 
-export function batchEventRoutes({ db, queue, logger, config }: ApiDeps) {
+export function batchEventRoutes({ db, queue, redis, logger, config }: ApiDeps) {
   return [
     defineRoute({
       method: "post",
@@ -42,6 +43,10 @@ export function batchEventRoutes({ db, queue, logger, config }: ApiDeps) {
         }
         checkBatch(body.events, config.maxPayloadBytes);
         const results = await ingestEvents(db, application.id, body.events);
+        // Streams learn of the new events at once, not at their next poll.
+        if (results.some((result) => result.kind === "created")) {
+          announceStreamEvents(redis, config.queuePrefix, application.id, logger);
+        }
         const deliveryIds = results.flatMap((result) => result.deliveries.map((delivery) => delivery.id));
         for (let start = 0; start < deliveryIds.length; start += ENQUEUE_CHUNK) {
           await enqueueAccepted(queue, logger, deliveryIds.slice(start, start + ENQUEUE_CHUNK));
