@@ -27,18 +27,9 @@ export async function runHookline(
   args: readonly string[],
   options: { env?: CliEnv; stdin?: string | Buffer } = {},
 ): Promise<CliRun> {
-  const child = spawnCli(args, options.env ?? {});
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  child.stdin?.end(options.stdin ?? "");
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { code, stdout, stderr };
+  const run = startHookline(args, { env: options.env, stdin: options.stdin ?? "" });
+  const code = await run.exited();
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 /** A long-running command (`listen`): its output so far, and a way to stop it like Ctrl-C. */
@@ -53,7 +44,11 @@ export interface RunningCli {
   interrupt(): Promise<number | null>;
 }
 
-export function startHookline(args: readonly string[], options: { env?: CliEnv } = {}): RunningCli {
+/** Starts a command; `stdin`, when given, is written and closed (else stdin stays open). */
+export function startHookline(
+  args: readonly string[],
+  options: { env?: CliEnv | undefined; stdin?: string | Buffer } = {},
+): RunningCli {
   const child = spawnCli(args, options.env ?? {});
   let stdout = "";
   let stderr = "";
@@ -63,6 +58,7 @@ export function startHookline(args: readonly string[], options: { env?: CliEnv }
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
   return {
     stdout: () => stdout,
