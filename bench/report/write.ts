@@ -124,8 +124,8 @@ export function summaryRows(results: BenchResults): Row[] {
     rows.push([
       `Isolation: ${isolation.hanging} of ${isolation.endpoints} endpoints hanging, healthy p50 / p99 ms at ${isolation.ratePerSecond}/s`,
       `${isolation.healthy.p50} / ${isolation.healthy.p99}`,
-      latency ? `${latency.endToEnd.p99} (no endpoint hanging)` : "",
-      latency ? ratio(isolation.healthy.p99, latency.endToEnd.p99) : "",
+      `${isolation.control.p50} / ${isolation.control.p99} (same endpoints, none hanging)`,
+      ratio(isolation.healthy.p99, isolation.control.p99),
     ]);
   }
   const cpu = (parts: Partial<Record<string, number>>, names: string[]) =>

@@ -18,6 +18,7 @@ import {
   parkedDeferralMs,
   parseBreakerState,
   SLOT_WAIT_WINDOW_MS,
+  SLOW_REQUEST_MS,
   serializeBreakerState,
   slotWaitMs,
 } from "@hookline/core";
@@ -84,16 +85,31 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
   /** When (local clock) this process last saw each endpoint slow: an oldest request in flight past
    * the wait window. Remembered for a request timeout (`slotWaitMs`). */
   const slowSeenAt = new Map<string, number>();
+  /** When this process last deferred a job past the oldest request's timeout because that request
+   * had been out for `SLOW_REQUEST_MS`: the endpoint hangs. Remembered for a request timeout
+   * (`capacityDeferralMs`). */
+  const hangingSeenAt = new Map<string, number>();
+
+  function remember(memory: Map<string, number>, endpointId: string, at: number) {
+    if (memory.size >= MAX_TRACKED_DEFERRALS) memory.clear();
+    memory.set(endpointId, at);
+  }
+
+  /** Whether `memory` saw the endpoint within a request timeout (older sightings are forgotten). */
+  function recall(memory: Map<string, number>, endpointId: string, at: number): number | undefined {
+    const seen = memory.get(endpointId);
+    if (seen === undefined || at - seen < options.requestTimeoutMs) return seen;
+    memory.delete(endpointId);
+    return undefined;
+  }
 
   function slotWait(endpointId: string, oldestInFlightMs: number): number {
     const at = Date.now();
     if (oldestInFlightMs >= SLOT_WAIT_WINDOW_MS) {
-      if (slowSeenAt.size >= MAX_TRACKED_DEFERRALS) slowSeenAt.clear();
-      slowSeenAt.set(endpointId, at);
+      remember(slowSeenAt, endpointId, at);
       return 0;
     }
-    const seen = slowSeenAt.get(endpointId);
-    if (seen !== undefined && at - seen >= options.requestTimeoutMs) slowSeenAt.delete(endpointId);
+    const seen = recall(slowSeenAt, endpointId, at);
     return slotWaitMs(
       oldestInFlightMs,
       seen === undefined ? undefined : { agoMs: at - seen, memoryMs: options.requestTimeoutMs },
@@ -193,14 +209,22 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
   }
 
   /** `oldestExpiry`: the lease expiry of the endpoint's oldest request in flight (0: none). */
-  function deferForCapacity(deliveryId: string, now: number, oldestExpiry: number): GateVerdict {
+  function deferForCapacity(
+    endpointId: string,
+    deliveryId: string,
+    now: number,
+    oldestExpiry: number,
+  ): GateVerdict {
     const count = deferrals.get(deliveryId) ?? 0;
-    if (deferrals.size >= MAX_TRACKED_DEFERRALS) deferrals.clear();
-    deferrals.set(deliveryId, count + 1);
-    const oldest =
-      oldestExpiry > 0
-        ? { inFlightMs: now - (oldestExpiry - leaseMs), timeoutMs: options.requestTimeoutMs }
-        : undefined;
+    remember(deferrals, deliveryId, count + 1);
+    let oldest: Parameters<typeof capacityDeferralMs>[2];
+    if (oldestExpiry > 0) {
+      const inFlightMs = now - (oldestExpiry - leaseMs);
+      const at = Date.now();
+      if (inFlightMs >= SLOW_REQUEST_MS) remember(hangingSeenAt, endpointId, at);
+      const hangingSeen = recall(hangingSeenAt, endpointId, at) !== undefined;
+      oldest = { inFlightMs, timeoutMs: options.requestTimeoutMs, hangingSeen };
+    }
     return { kind: "wait", waitMs: capacityDeferralMs(count, random, oldest), reason: "at-capacity" };
   }
 
@@ -243,7 +267,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       if (!admission.probe) {
         if (taken !== 1) {
           const waitMs = slotWait(endpointId, oldestExpiry > 0 ? now - (oldestExpiry - leaseMs) : 0);
-          if (waitMs === 0) return deferForCapacity(deliveryId, now, oldestExpiry);
+          if (waitMs === 0) return deferForCapacity(endpointId, deliveryId, now, oldestExpiry);
           await waitForSlot(endpointId, waitMs);
           continue;
         }
@@ -270,7 +294,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       logger.info({ endpointId, deliveryId }, "circuit half-open: sending a probe");
       return { kind: "go", pass: pass(endpointId, member, true) };
     }
-    return deferForCapacity(deliveryId, Date.now(), 0);
+    return deferForCapacity(endpointId, deliveryId, Date.now(), 0);
   }
 
   async function takeParked(endpointId: string): Promise<string[]> {

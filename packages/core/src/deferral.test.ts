@@ -38,6 +38,23 @@ describe("capacityDeferralMs", () => {
 
   it("waits until a slow endpoint's oldest request times out", () => {
     const middle = () => 0.5;
-    expect(capacityDeferralMs(0, middle, { inFlightMs: 4_000, timeoutMs: 15_000 })).toBe(11_250);
+    expect(capacityDeferralMs(0, middle, { inFlightMs: 4_000, timeoutMs: 15_000 })).toBe(12_500);
+  });
+
+  it("keeps waiting for timeouts while the endpoint hung recently, even when its requests are young", () => {
+    const middle = () => 0.5;
+    // Its slots just freed at a timeout and were taken again: a short back-off would cycle the backlog.
+    expect(capacityDeferralMs(0, middle, { inFlightMs: 20, timeoutMs: 15_000 })).toBe(100);
+    expect(capacityDeferralMs(0, middle, { inFlightMs: 20, timeoutMs: 15_000, hangingSeen: true })).toBe(
+      16_480,
+    );
+  });
+
+  it("spreads the return over a fifth of the timeout, between 0.5 s and 5 s", () => {
+    const spread = (timeoutMs: number) =>
+      capacityDeferralMs(0, () => 0.999_999, { inFlightMs: 0, timeoutMs, hangingSeen: true }) - timeoutMs;
+    expect(spread(1_000)).toBe(500);
+    expect(spread(15_000)).toBe(3_000);
+    expect(spread(60_000)).toBe(5_000);
   });
 });

@@ -6,30 +6,38 @@
 export const MAX_CAPACITY_DEFERRAL_MS = 5_000;
 const FIRST_CAPACITY_DEFERRAL_MS = 100;
 
-/** A request out this long means the endpoint is slow, not busy. */
+/** A request out this long means the endpoint is slow or hanging, not busy. */
 export const SLOW_REQUEST_MS = 1_000;
 
 /**
  * A job that found its endpoint at capacity for the `deferrals`-th time in a row (0 = first) waits
  * twice as long as the time before, capped, with ±50 % jitter: a fast endpoint at its cap frees a
  * slot within milliseconds. When the endpoint's oldest request in flight (`oldest`) has been out for
- * a while, the endpoint is slow or hanging and no slot frees before that request ends, at the latest
- * at its timeout: the job waits that long. Either way the jobs of a hanging endpoint do not cycle
- * through the workers that the healthy endpoints need.
+ * a while, or the endpoint hung recently (`hangingSeen`), no slot frees before that request ends, at
+ * the latest at its timeout: the job waits that long. Either way the jobs of a hanging endpoint do
+ * not cycle through the workers that the healthy endpoints need.
+ *
+ * Why the memory: a hanging endpoint's requests time out together, its slots free together, and the
+ * next requests it takes are young. Judged by their age alone, its backlog (every job deferred
+ * until that timeout, all back at once) would cycle through the workers on short back-offs until
+ * the new requests turned old: in the bench, a few hundred jobs cycling three or four times in a
+ * second, stalling the healthy endpoints' deliveries. The return is spread over a fifth of the
+ * timeout for the same reason: only `maxInFlight` of the backlog can go when the slots free.
  */
 export function capacityDeferralMs(
   deferrals: number,
   random: () => number = Math.random,
-  oldest?: { inFlightMs: number; timeoutMs: number },
+  oldest?: { inFlightMs: number; timeoutMs: number; hangingSeen?: boolean },
 ): number {
   const base = Math.min(
     FIRST_CAPACITY_DEFERRAL_MS * 2 ** Math.max(0, Math.min(deferrals, 16)),
     MAX_CAPACITY_DEFERRAL_MS,
   );
   const backoff = Math.round(base * (0.5 + random()));
-  if (!oldest || oldest.inFlightMs < SLOW_REQUEST_MS) return backoff;
+  if (!oldest || (oldest.inFlightMs < SLOW_REQUEST_MS && !oldest.hangingSeen)) return backoff;
   const untilTimeout = oldest.timeoutMs - oldest.inFlightMs;
-  return Math.max(backoff, Math.round(untilTimeout + random() * 500));
+  const spread = Math.min(Math.max(oldest.timeoutMs / 5, 500), MAX_CAPACITY_DEFERRAL_MS);
+  return Math.max(backoff, Math.round(untilTimeout + random() * spread));
 }
 
 /**
