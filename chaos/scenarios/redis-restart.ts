@@ -1,4 +1,4 @@
-// Redis restarts without persistence mid-stream: every job, delay, lock, breaker and in-flight count
+// Redis restarts without persistence mid-stream: every job, delay, lock and breaker
 // is gone. Postgres is the truth: the API keeps accepting (enqueue failures are logged), and the
 // reconciler re-enqueues every due delivery that has no job.
 import { createTenant, type Scenario, streamWithFault } from "../lib/scenario.js";

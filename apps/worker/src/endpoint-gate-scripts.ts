@@ -1,9 +1,7 @@
 // Lua for the endpoint gate: each read-then-write on an endpoint's shared state runs as one script,
-// so every worker process sees the same in-flight count and breaker. Times come from Redis' TIME,
-// the one clock all workers share.
-// Layout, under the queue prefix: `endpoint:<id>:in-flight`, a sorted set of requests in flight
-// scored by lease expiry (a crashed worker's requests drop out when their lease ends),
-// `endpoint:<id>:breaker`, the breaker state as JSON (absent = closed, no failures), and
+// so every worker process sees the same breaker. Times come from Redis' TIME, the one clock all
+// workers share.
+// Layout, under the queue prefix: `endpoint:<id>:breaker`, the breaker state as JSON (absent = closed, no failures), and
 // `endpoint:<id>:parked`, the deliveries waiting for its circuit to close (woken when it does), and
 // `endpoint:<id>:probe-alarm`, the time the one delivery that will probe next is due.
 import { createHash } from "node:crypto";
@@ -12,34 +10,6 @@ import type { Redis } from "ioredis";
 const NOW = `
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-`;
-
-/** KEYS: in-flight, breaker. ARGV: member, leaseMs, cap, "1" to take a slot even when full.
- * Returns {now, breaker JSON or false, 1 if a slot was taken, the earliest lease expiry or 0}. */
-const ENTER = `
-${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local taken = 0
-if ARGV[4] == '1' or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-  taken = 1
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {now, redis.call('GET', KEYS[2]), taken, tonumber(oldest[2] or '0')}
-`;
-
-/** KEYS: in-flight, breaker. ARGV: member. Frees the slot; returns {now, breaker JSON or false}. */
-const LEAVE = `
-${NOW}
-redis.call('ZREM', KEYS[1], ARGV[1])
-return {now, redis.call('GET', KEYS[2])}
-`;
-
-/** KEYS: in-flight. ARGV: member. */
-const RELEASE = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-return 1
 `;
 
 /** KEYS: breaker. Returns {now, breaker JSON or false}. */
@@ -87,9 +57,6 @@ type Script = { lua: string; sha: string };
 const script = (lua: string): Script => ({ lua, sha: createHash("sha1").update(lua).digest("hex") });
 
 export const GATE_SCRIPTS = {
-  enter: script(ENTER),
-  leave: script(LEAVE),
-  release: script(RELEASE),
   read: script(READ),
   swap: script(SWAP),
   park: script(PARK),

@@ -121,9 +121,9 @@ export const configSchema = z.object({
   HOOKLINE_RECONCILE_INTERVAL: duration("10s"),
   /** How overdue a delivery must be before the reconciler re-enqueues it. */
   HOOKLINE_RECONCILE_GRACE: duration("30s"),
-  /** Requests in flight to one endpoint across all workers; a job over it waits without holding a
-   * worker slot. Default: a quarter of HOOKLINE_WORKER_CONCURRENCY, so a hanging endpoint can take no
-   * more than that share. */
+  /** Requests in flight to one endpoint from each worker process; a job over it waits without holding
+   * a worker slot. Default: a quarter of HOOKLINE_WORKER_CONCURRENCY, so a hanging endpoint can take no
+   * more than that share of any worker. */
   HOOKLINE_ENDPOINT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Consecutive failed attempts after which an endpoint's circuit opens (its deliveries pause). */
   HOOKLINE_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(10_000).default(10),
