@@ -50,6 +50,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  // No ETag: Express would hash every JSON answer (a SHA-1 per ingest) for conditional GETs that API
+  // clients do not make.
+  app.set("etag", false);
   const routes = v1Routes(deps);
   const openapi = buildOpenApiDocument(routes);
   const metrics = createApiMetrics();

@@ -34,7 +34,7 @@ const INGEST_EVENT_SQL = `
 with ev as (
   insert into events (id, application_id, event_type, payload, idempotency_key)
   values ($1, $2, $3, $4::jsonb, $5)
-  on conflict (application_id, idempotency_key) do nothing
+  on conflict (application_id, idempotency_key) where idempotency_key is not null do nothing
   returning id, event_type, created_at
 ), dl as (
   insert into deliveries (id, application_id, event_id, endpoint_id, event_type, next_attempt_at)
@@ -112,7 +112,10 @@ export async function ingestEvents(
     const inserted = await tx
       .insert(events)
       .values(rows)
-      .onConflictDoNothing({ target: [events.applicationId, events.idempotencyKey] })
+      .onConflictDoNothing({
+        target: [events.applicationId, events.idempotencyKey],
+        where: sql`${events.idempotencyKey} is not null`,
+      })
       .returning({ id: events.id, eventType: events.eventType, createdAt: events.createdAt });
     const created = new Map(inserted.map((event) => [event.id, event]));
 

@@ -33,7 +33,11 @@ export const events = pgTable(
     streamSeq: bigint("stream_seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
   },
   (table) => [
-    uniqueIndex("events_idempotency_key").on(table.applicationId, table.idempotencyKey),
+    // Partial: most events carry no key, and an index entry for each of them would be written on
+    // every ingest for nothing.
+    uniqueIndex("events_idempotency_key")
+      .on(table.applicationId, table.idempotencyKey)
+      .where(sql`${table.idempotencyKey} is not null`),
     index("events_application_idx").on(table.applicationId, table.id),
     index("events_stream_idx").on(table.applicationId, table.streamXid, table.streamSeq),
   ],

@@ -1,0 +1,2 @@
+DROP INDEX "events_idempotency_key";--> statement-breakpoint
+CREATE UNIQUE INDEX "events_idempotency_key" ON "events" USING btree ("application_id","idempotency_key") WHERE "events"."idempotency_key" is not null;
