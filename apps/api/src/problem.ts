@@ -15,6 +15,7 @@ export type ProblemKind =
   | "unsupported-media-type"
   | "rate-limited"
   | "method-not-allowed"
+  | "upgrade-required"
   | "unavailable"
   | "internal";
 
@@ -30,6 +31,7 @@ const STATUS: Record<ProblemKind, number> = {
   "headers-too-large": 431,
   "unsupported-media-type": 415,
   "rate-limited": 429,
+  "upgrade-required": 426,
   internal: 500,
   unavailable: 503,
 };
@@ -46,6 +48,7 @@ const TITLE: Record<ProblemKind, string> = {
   "headers-too-large": "Request header fields too large",
   "unsupported-media-type": "Unsupported media type",
   "rate-limited": "Too many requests",
+  "upgrade-required": "Upgrade required",
   internal: "Internal error",
   unavailable: "Service unavailable",
 };

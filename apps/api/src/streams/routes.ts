@@ -102,13 +102,15 @@ export function streamRoutes(deps: ApiDeps) {
       params: appParams,
       query: streamQuery,
       response: noContent,
-      problems: [429],
+      problems: [426, 429],
       handler: async (ctx) => {
         const streams = streamsOf(deps);
         const upgrade = pendingUpgradeOf(ctx.req);
         if (!upgrade) {
+          // 426 must name the protocol to switch to (RFC 9110, 15.5.22).
+          ctx.res.setHeader("upgrade", "websocket");
           throw new HttpProblem(
-            "invalid-request",
+            "upgrade-required",
             "this is a WebSocket endpoint: connect with `Upgrade: websocket` (or use /stream for SSE)",
           );
         }

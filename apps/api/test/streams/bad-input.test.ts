@@ -35,6 +35,8 @@ type Case = {
   headers?: () => Record<string, string>;
   status: number;
   detail: RegExp;
+  /** The `Upgrade` header the answer must carry. */
+  upgrade?: string;
 };
 
 const cases: Case[] = [
@@ -164,8 +166,9 @@ const cases: Case[] = [
   {
     name: "a plain GET on the WebSocket route",
     path: (app) => `/v1/applications/${app}/ws`,
-    status: 400,
+    status: 426,
     detail: /WebSocket/,
+    upgrade: "websocket",
   },
 ];
 
@@ -181,6 +184,7 @@ describe("stream requests refused before the stream starts", () => {
     const problem = (await response.json()) as { status: number; detail: string };
     expect(problem.status).toBe(c.status);
     expect(problem.detail).toMatch(c.detail);
+    if (c.upgrade) expect(response.headers.get("upgrade")).toBe(c.upgrade);
   });
 
   it("refuses a token once the key that minted it is revoked", async () => {
