@@ -26,7 +26,7 @@ import {
 import { DelayedError, type Job, Worker } from "bullmq";
 import { createAttemptRecorder } from "./attempt-recorder.js";
 import { createBatchWriter } from "./batch-writer.js";
-import { deliver } from "./deliver.js";
+import { type DeliverDeps, deliver } from "./deliver.js";
 import { createDeliveryLoader } from "./delivery-loader.js";
 import { createEndpointCache } from "./endpoint-cache.js";
 import { createEndpointGate } from "./endpoint-gate.js";
@@ -148,27 +148,30 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       );
   });
 
+  // The same for every job (each log line of `deliver` names its delivery).
+  const deliverDeps: DeliverDeps = {
+    loadDelivery: (id) => loader.load(id),
+    loadEndpoint: async (id) => {
+      const endpoint = await cache.get(id);
+      if (!endpoint?.disabled) return endpoint;
+      // Dead-lettering for "disabled" on a stale cache entry (re-enabled a moment ago) would be a
+      // wrong verdict: confirm it from Postgres. Rare, so the extra read costs nothing.
+      cache.invalidate(id);
+      return cache.get(id);
+    },
+    send: (request) => sender.send(request),
+    gate,
+    record: (record) => recorder.record(record),
+    retryScheduleMs: config.retryScheduleMs,
+    logger,
+  };
+
   const process = async (job: Job<DeliveryJob>, token?: string) => {
     const { deliveryId, fanOut } = deliveryJobSchema.parse(job.data);
     // The first delivery of a large fan-out brings its siblings: queue them before delivering it
     // (again on a retry: adding a job that exists is a no-op).
     if (fanOut) await enqueueDeliveries(queue, fanOut);
-    const outcome = await deliver(deliveryId, {
-      loadDelivery: (id) => loader.load(id),
-      loadEndpoint: async (id) => {
-        const endpoint = await cache.get(id);
-        if (!endpoint?.disabled) return endpoint;
-        // Dead-lettering for "disabled" on a stale cache entry (re-enabled a moment ago) would be a
-        // wrong verdict: confirm it from Postgres. Rare, so the extra read costs nothing.
-        cache.invalidate(id);
-        return cache.get(id);
-      },
-      send: (request) => sender.send(request),
-      gate,
-      record: (record) => recorder.record(record),
-      retryScheduleMs: config.retryScheduleMs,
-      logger: logger.child({ deliveryId }),
-    });
+    const outcome = await deliver(deliveryId, deliverDeps);
     if (outcome.kind === "delay" || outcome.kind === "defer") {
       // Same job, same id, later: the delivery keeps its place and its webhook-id. A deferral frees
       // this worker slot for deliveries to other endpoints.
