@@ -1,9 +1,10 @@
 // Lua for the endpoint gate: each read-then-write on an endpoint's shared state runs as one script,
 // so every worker process sees the same breaker. Times come from Redis' TIME, the one clock all
 // workers share.
-// Layout, under the queue prefix: `endpoint:<id>:breaker`, the breaker state as JSON (absent = closed, no failures), and
-// `endpoint:<id>:parked`, the deliveries waiting for its circuit to close (woken when it does), and
-// `endpoint:<id>:probe-alarm`, the time the one delivery that will probe next is due.
+// Layout, under the queue prefix: `endpoint:<id>:breaker`, the breaker state as JSON (absent =
+// closed, no failures); `endpoint:<id>:parked`, the deliveries waiting for its circuit to close
+// (woken when it does); `endpoint:<id>:probe-alarm`, the time the one delivery that will probe next
+// is due.
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
