@@ -2,7 +2,8 @@
 // While it is down the API answers 503 problem+json, promptly, to readiness probes and to producers
 // (who retry with their idempotency key); the worker's jobs fail and back off. When it is back,
 // both recover by themselves: no restart, nothing missing.
-import { sleep, until } from "../lib/processes.js";
+import { waitFor } from "@hookline/testing";
+import { sleep } from "../lib/processes.js";
 import { type Check, createTenant, type Scenario, streamWithFault } from "../lib/scenario.js";
 import type { Stack } from "../lib/stack.js";
 
@@ -24,11 +25,10 @@ export const postgresRestart: Scenario = {
         checks.push(await ingestWhileDown(ctx.stack, tenant.appId));
       });
       const back = Date.now();
-      await until(
-        async () => (await fetch(`${ctx.stack.apiUrl}/readyz`)).ok,
-        30_000,
-        "readiness after the restart",
-      );
+      await waitFor(async () => (await fetch(`${ctx.stack.apiUrl}/readyz`)).ok, {
+        timeoutMs: 30_000,
+        what: "readiness after the restart",
+      });
       checks.push({
         name: "readiness recovered by itself",
         ok: true,
