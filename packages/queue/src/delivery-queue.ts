@@ -72,13 +72,26 @@ export async function enqueueFanOut(queue: DeliveryQueue, deliveryIds: readonly 
   );
 }
 
+/** Ids looked at concurrently by `enqueueNow`: their commands share the connection back to back
+ * instead of waiting for each other's round trips, and a large wake-up stays bounded in memory. */
+const ENQUEUE_NOW_CHUNK = 500;
+
 /** Makes deliveries due now: promotes a waiting (delayed) job, adds a missing one. */
 export async function enqueueNow(queue: DeliveryQueue, deliveryIds: readonly string[]): Promise<void> {
-  const missing: string[] = [];
-  for (const deliveryId of deliveryIds) {
-    const job = await queue.getJob(deliveryId);
-    if (!job) missing.push(deliveryId);
-    else if (await job.isDelayed()) await job.promote().catch(() => {});
+  for (let start = 0; start < deliveryIds.length; start += ENQUEUE_NOW_CHUNK) {
+    const chunk = deliveryIds.slice(start, start + ENQUEUE_NOW_CHUNK);
+    const missing = await Promise.all(
+      chunk.map(async (deliveryId) => {
+        const job = await queue.getJob(deliveryId);
+        if (!job) return deliveryId;
+        // Promoting a job that left the delayed set meanwhile (taken, completed) fails: nothing to do.
+        if (await job.isDelayed()) await job.promote().catch(() => {});
+        return undefined;
+      }),
+    );
+    await enqueueDeliveries(
+      queue,
+      missing.filter((id): id is string => id !== undefined),
+    );
   }
-  await enqueueDeliveries(queue, missing);
 }
