@@ -80,6 +80,17 @@ export async function createTenant(stack: Stack, name: string, count = 1): Promi
   return { appId, producerKey: key.body.key, endpoints };
 }
 
+/** The suite's standard stream: `chaos.tick` events to `tenant` at the profile's rate. */
+export function startTickLoad(ctx: ScenarioContext, tenant: Tenant) {
+  return startLoad({
+    apiUrl: ctx.stack.apiUrl,
+    key: tenant.producerKey,
+    appId: tenant.appId,
+    eventType: "chaos.tick",
+    perSecond: ctx.profile.perSecond,
+  });
+}
+
 /**
  * The common scenario: stream events, run `fault` at the profile's fault time (it resolves when the
  * fault is over, e.g. the restarted process is back), finish the stream, drain, and close the ledger.
@@ -91,13 +102,7 @@ export async function streamWithFault(
   fault: () => Promise<{ checks?: Check[]; notes?: string[] }>,
 ): Promise<ScenarioResult> {
   const { stack, profile } = ctx;
-  const load = startLoad({
-    apiUrl: stack.apiUrl,
-    key: tenant.producerKey,
-    appId: tenant.appId,
-    eventType: "chaos.tick",
-    perSecond: profile.perSecond,
-  });
+  const load = startTickLoad(ctx, tenant);
   const started = Date.now();
   await sleep(profile.faultAtMs);
   ctx.log(`${scenario}: fault after ${load.accepted().length} accepted events`);

@@ -3,9 +3,8 @@
 // may see it again later, which the duplicates column shows. The circuit must not open for this:
 // failures are scattered, not consecutive.
 
-import { startLoad } from "../lib/load.js";
 import { sleep } from "../lib/processes.js";
-import { closeLedger, createTenant, type Scenario } from "../lib/scenario.js";
+import { closeLedger, createTenant, type Scenario, startTickLoad } from "../lib/scenario.js";
 
 const FAIL_RATIO = 0.3;
 
@@ -17,13 +16,7 @@ export const flakyReceiver: Scenario = {
     const tenant = await createTenant(stack, "flaky");
     for (const endpoint of tenant.endpoints)
       await stack.setMode(endpoint.path, "flaky", { failRatio: FAIL_RATIO });
-    const load = startLoad({
-      apiUrl: stack.apiUrl,
-      key: tenant.producerKey,
-      appId: tenant.appId,
-      eventType: "chaos.tick",
-      perSecond: profile.perSecond,
-    });
+    const load = startTickLoad(ctx, tenant);
     await sleep(profile.streamMs);
     const sent = await load.stop();
     // The fault lasts as long as the receiver is flaky: to the end. Drain is measured from the
