@@ -90,6 +90,11 @@ export const configSchema = z.object({
     .int()
     .min(1024)
     .default(4 * 1024 * 1024),
+  /** Single-event ingest statements each API instance has in flight at once. Requests that arrive
+   * while all are busy wait and share the next statement and commit (group commit): one round trip,
+   * one WAL flush and one Redis call for the group. 1 groups the most; higher trades grouping for
+   * parallel commits. */
+  HOOKLINE_INGEST_WRITERS: z.coerce.number().int().min(1).max(100).default(2),
   /** How long the API trusts an API key it has looked up before asking Postgres again: a revoked
    * key keeps working for at most this long on each API instance. "0s" looks every request up. */
   HOOKLINE_AUTH_CACHE_TTL: duration("5s"),
@@ -210,6 +215,7 @@ function toConfig(env: z.infer<typeof configSchema>) {
     workerConcurrency: env.HOOKLINE_WORKER_CONCURRENCY,
     maxPayloadBytes: env.HOOKLINE_MAX_PAYLOAD_BYTES,
     maxBatchBytes: env.HOOKLINE_MAX_BATCH_BYTES,
+    ingestWriters: env.HOOKLINE_INGEST_WRITERS,
     authCacheTtlMs: env.HOOKLINE_AUTH_CACHE_TTL,
     ingestRateLimit:
       env.HOOKLINE_INGEST_RATE_LIMIT === 0

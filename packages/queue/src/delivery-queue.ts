@@ -35,41 +35,48 @@ export function createDeliveryQueue(connection: Redis, prefix: string): Delivery
   return new Queue<DeliveryJob>(DELIVERY_QUEUE_NAME, { connection, prefix });
 }
 
+type DeliveryJobSpec = { name: string; data: DeliveryJob; opts: JobsOptions };
+
+const deliveryJob = (deliveryId: string, fanOut?: string[]): DeliveryJobSpec => ({
+  name: DELIVERY_JOB_NAME,
+  data: fanOut ? { deliveryId, fanOut } : { deliveryId },
+  opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryId },
+});
+
+/** Adds the jobs with one script call when there is one, else in one MULTI/EXEC. */
+async function addJobs(queue: DeliveryQueue, jobs: readonly DeliveryJobSpec[]): Promise<void> {
+  const [only] = jobs;
+  if (only === undefined) return;
+  if (jobs.length === 1) await queue.add(only.name, only.data, only.opts);
+  else await queue.addBulk([...jobs]);
+}
+
 /** Adds one job per delivery id, due at once (existing jobs are left as they are). */
 export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: readonly string[]): Promise<void> {
-  const [only] = deliveryIds;
-  if (only === undefined) return;
-  if (deliveryIds.length === 1) {
-    // One script call; addBulk would wrap it in MULTI/EXEC.
-    await queue.add(DELIVERY_JOB_NAME, { deliveryId: only }, { ...DELIVERY_JOB_OPTIONS, jobId: only });
-    return;
-  }
-  await queue.addBulk(
-    deliveryIds.map((deliveryId) => ({
-      name: DELIVERY_JOB_NAME,
-      data: { deliveryId },
-      opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryId },
-    })),
+  await addJobs(
+    queue,
+    deliveryIds.map((deliveryId) => deliveryJob(deliveryId)),
   );
 }
 
-/** Up to this many deliveries of one ingest are enqueued directly; more go as one job that carries
+/** Up to this many deliveries of one fan-out are enqueued directly; more go as one job that carries
  * the others, which the worker enqueues: the API's cost stays flat whatever the fan-out. */
 export const FAN_OUT_DIRECT_MAX = 4;
 
-/** Enqueues what an ingest accepted: a few deliveries directly, more as one job for the first that
- * brings the rest (lost with Redis, they are pending in Postgres and the reconciler re-adds them). */
-export async function enqueueFanOut(queue: DeliveryQueue, deliveryIds: readonly string[]): Promise<void> {
-  const [first, ...rest] = deliveryIds;
-  if (first === undefined || deliveryIds.length <= FAN_OUT_DIRECT_MAX) {
-    await enqueueDeliveries(queue, deliveryIds);
-    return;
-  }
-  await queue.add(
-    DELIVERY_JOB_NAME,
-    { deliveryId: first, fanOut: rest },
-    { ...DELIVERY_JOB_OPTIONS, jobId: first },
-  );
+/** Enqueues what ingest accepted, in one call for all the fan-outs given (the deliveries of one event,
+ * or of one batch): a few deliveries directly, more as one job for the first that brings the rest
+ * (lost with Redis, they are pending in Postgres and the reconciler re-adds them). */
+export async function enqueueFanOuts(
+  queue: DeliveryQueue,
+  fanOuts: readonly (readonly string[])[],
+): Promise<void> {
+  const jobs = fanOuts.flatMap(([first, ...rest]) => {
+    if (first === undefined) return [];
+    if (rest.length < FAN_OUT_DIRECT_MAX)
+      return [first, ...rest].map((deliveryId) => deliveryJob(deliveryId));
+    return [deliveryJob(first, rest)];
+  });
+  await addJobs(queue, jobs);
 }
 
 /** Ids looked at concurrently by `enqueueNow`: their commands share the connection back to back

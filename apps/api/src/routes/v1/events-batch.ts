@@ -13,7 +13,7 @@ import { ingestBody, ingestOut } from "./events.js";
 
 export const MAX_BATCH_EVENTS = 1_000;
 /** Deliveries per enqueue call: each call has its own time limit, and a large one travels as one job
- * carrying the others (see enqueueFanOut), which should stay a modest Redis value. */
+ * carrying the others (see enqueueFanOuts), which should stay a modest Redis value. */
 const ENQUEUE_CHUNK = 1_000;
 
 const batchBody = z.strictObject({
@@ -42,14 +42,17 @@ export function batchEventRoutes({ db, queue, redis, logger, config }: ApiDeps) 
           throw new HttpProblem("invalid-request", "a batch takes idempotencyKey per event, not the header");
         }
         checkBatch(body.events, config.maxPayloadBytes);
-        const results = await ingestEvents(db, application.id, body.events);
+        const results = await ingestEvents(
+          db,
+          body.events.map((event) => ({ ...event, applicationId: application.id })),
+        );
         // Streams learn of the new events at once, not at their next poll.
         if (results.some((result) => result.kind === "created")) {
           announceStreamEvents(redis, config.queuePrefix, application.id, logger);
         }
         const deliveryIds = results.flatMap((result) => result.deliveries.map((delivery) => delivery.id));
         for (let start = 0; start < deliveryIds.length; start += ENQUEUE_CHUNK) {
-          await enqueueAccepted(queue, logger, deliveryIds.slice(start, start + ENQUEUE_CHUNK));
+          await enqueueAccepted(queue, logger, [deliveryIds.slice(start, start + ENQUEUE_CHUNK)]);
         }
         return {
           data: results.map((result) => ({

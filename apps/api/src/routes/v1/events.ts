@@ -1,8 +1,8 @@
 // /v1/applications/{appId}/events: ingest (producer, admin) and the event log (all roles).
-import { type Event, findEvent, ingestEvent, listEvents } from "@hookline/db";
+import { type Event, findEvent, listEvents } from "@hookline/db";
 import { z } from "zod";
 import type { ApiDeps } from "../../deps.js";
-import { enqueueAccepted } from "../../enqueue.js";
+import { createIngestCommitter } from "../../ingest-committer.js";
 import { HttpProblem } from "../../problem.js";
 import { defineRoute, notFound } from "../../route.js";
 import { announceStreamEvents } from "../../streams/announce.js";
@@ -60,6 +60,7 @@ export function toEventOut(event: Event): z.input<typeof eventOut> {
 const appParams = z.strictObject({ appId: appIdParam });
 
 export function eventRoutes({ db, queue, logger, config, redis }: ApiDeps) {
+  const committer = createIngestCommitter({ db, queue, logger }, { writers: config.ingestWriters });
   return [
     defineRoute({
       method: "post",
@@ -92,21 +93,17 @@ export function eventRoutes({ db, queue, logger, config, redis }: ApiDeps) {
             `the payload is ${size} bytes; the limit is ${config.maxPayloadBytes} bytes`,
           );
         }
-        const result = await ingestEvent(db, {
-          applicationId: application.id,
-          eventType: body.eventType,
-          payload: body.payload,
-          idempotencyKey: headerKey ?? body.idempotencyKey,
-        });
+        const result = await committer.ingest(
+          {
+            applicationId: application.id,
+            eventType: body.eventType,
+            payload: body.payload,
+            idempotencyKey: headerKey ?? body.idempotencyKey,
+          },
+          size,
+        );
         if (result.kind === "duplicate") res.setHeader("idempotent-replayed", "true");
         else announceStreamEvents(redis, config.queuePrefix, application.id, logger);
-        // A duplicate re-enqueues too: harmless (same job ids), and it repairs a first request that
-        // committed but died before enqueuing.
-        await enqueueAccepted(
-          queue,
-          logger,
-          result.deliveries.map((delivery) => delivery.id),
-        );
         return {
           id: result.event.id,
           eventType: result.event.eventType,
