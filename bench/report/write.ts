@@ -1,5 +1,7 @@
 // Renders a run's results: the console table, and bench/results/<name>.json and <name>.md.
+
 import { mkdir, writeFile } from "node:fs/promises";
+import type { OutsideLoad } from "../lib/outside-load.js";
 import type { BenchResults } from "./results.js";
 import { kib } from "./targets.js";
 
@@ -98,6 +100,12 @@ export function summaryRows(results: BenchResults): Row[] {
       "",
       "",
     ]);
+    rows.push([
+      "  CPU outside the bench meanwhile, mean / max cores (250 ms windows over half a core)",
+      outsideLoadCell(latency.outsideLoad),
+      "",
+      "",
+    ]);
   }
   const one = fanout?.find((level) => level.endpoints === 1);
   for (const level of fanout ?? []) {
@@ -126,6 +134,12 @@ export function summaryRows(results: BenchResults): Row[] {
       `${isolation.healthy.p50} / ${isolation.healthy.p99}`,
       `${isolation.control.p50} / ${isolation.control.p99} (same endpoints, none hanging)`,
       ratio(isolation.healthy.p99, isolation.control.p99),
+    ]);
+    rows.push([
+      "  CPU outside the bench meanwhile, mean / max cores (250 ms windows over half a core)",
+      outsideLoadCell(isolation.outsideLoad.fault),
+      `${outsideLoadCell(isolation.outsideLoad.control)} (control phase)`,
+      "",
     ]);
   }
   const cpu = (parts: Partial<Record<string, number>>, names: string[]) =>
@@ -235,4 +249,9 @@ export async function writeResults(results: BenchResults, directory: URL, name: 
   await writeFile(json, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(markdown, renderMarkdown(results));
   return [json.pathname, markdown.pathname];
+}
+
+function outsideLoadCell(load: OutsideLoad | undefined): string {
+  if (!load) return "";
+  return `${load.meanCores} / ${load.maxCores} (${load.disturbedWindows} of ${load.windows})`;
 }

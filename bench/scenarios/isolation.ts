@@ -6,8 +6,9 @@
 // Afterwards the hanging endpoints recover and everything they were owed is delivered (retries), so
 // the ledger balances.
 import type { BenchContext } from "../lib/context.js";
+import type { OutsideLoad } from "../lib/outside-load.js";
 import { type LatencySummary, round, summarize } from "../lib/stats.js";
-import { sendOpenLoop } from "./latency.js";
+import { describeOutsideLoad, sendOpenLoop } from "./latency.js";
 
 export type IsolationResult = {
   endpoints: number;
@@ -20,6 +21,8 @@ export type IsolationResult = {
   control: LatencySummary;
   /** How long after the hanging endpoints recovered until every delivery was done. */
   recoverySeconds: number;
+  /** CPU taken by processes outside the bench while each phase sent its events. */
+  outsideLoad: { fault: OutsideLoad; control: OutsideLoad };
 };
 
 export async function runIsolation(ctx: BenchContext, rate: number): Promise<IsolationResult> {
@@ -56,7 +59,7 @@ export async function runIsolation(ctx: BenchContext, rate: number): Promise<Iso
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 2_000));
   const released = performance.now();
   await ctx.stack.receiver.release();
-  const { scheduled } = await sending;
+  const { scheduled, outsideLoad } = await sending;
   const recoverySeconds = round((performance.now() - released) / 1000, 2);
 
   const result = {
@@ -67,10 +70,12 @@ export async function runIsolation(ctx: BenchContext, rate: number): Promise<Iso
     healthy: summarize(endToEnd(target, scheduled, (index) => !isHanging(index))),
     control: summarize(endToEnd(controlTarget, control.scheduled, (index) => !isHanging(index))),
     recoverySeconds,
+    outsideLoad: { fault: outsideLoad, control: control.outsideLoad },
   };
   ctx.log(
     `isolation (${hangingCount}/${endpoints} hanging) at ${rate}/s: healthy p50 ${result.healthy.p50} ms, p99 ${result.healthy.p99} ms ` +
-      `(none hanging: p50 ${result.control.p50} ms, p99 ${result.control.p99} ms); recovered in ${recoverySeconds} s`,
+      `(none hanging: p50 ${result.control.p50} ms, p99 ${result.control.p99} ms); recovered in ${recoverySeconds} s; ` +
+      `outside the bench: ${describeOutsideLoad(outsideLoad)} (control: ${describeOutsideLoad(control.outsideLoad)})`,
   );
   return result;
 }

@@ -4,6 +4,7 @@
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import type { Ledger } from "../lib/ledger.js";
 import { runOpenLoop } from "../lib/open-loop.js";
+import { type OutsideLoad, watchOutsideLoad } from "../lib/outside-load.js";
 import { type LatencySummary, summarize } from "../lib/stats.js";
 
 export type LatencyResult = {
@@ -14,6 +15,8 @@ export type LatencyResult = {
   endToEnd: LatencySummary;
   /** The sender's worst lateness against its own schedule (a loaded runner shows here). */
   senderLateMs: number;
+  /** CPU taken by processes outside the bench while the events were sent. */
+  outsideLoad: OutsideLoad;
 };
 
 /** Sends `eventType(i)` events open-loop and returns, per accepted event, its scheduled time. */
@@ -25,6 +28,7 @@ export async function sendOpenLoop(
   eventType: (index: number) => string,
   options: { waitForDelivery?: boolean } = {},
 ) {
+  const outside = watchOutsideLoad();
   const { sends, lateMs } = await runOpenLoop({
     url: target.eventsUrl,
     ratePerSecond: rate,
@@ -32,6 +36,7 @@ export async function sendOpenLoop(
     headers: { authorization: `Bearer ${target.producerKey}` },
     body: (index) => JSON.stringify({ eventType: eventType(index), payload: samplePayload(index) }),
   });
+  const outsideLoad = outside.stop();
   const scheduled = new Map<string, number>();
   for (const send of sends) {
     for (const event of target.ledger.acceptAnswer(send.status, send.responseBody))
@@ -41,13 +46,13 @@ export async function sendOpenLoop(
     await ctx.stack.queue.waitDrained(600_000);
     await ctx.collectArrivals();
   }
-  return { sends, lateMs, scheduled };
+  return { sends, lateMs, scheduled, outsideLoad };
 }
 
 export async function runLatency(ctx: BenchContext, rate: number): Promise<LatencyResult> {
   const target = await ctx.tenantWithEndpoints("latency", 1);
   const seconds = ctx.sizes.openLoopSeconds;
-  const { sends, lateMs, scheduled } = await sendOpenLoop(
+  const { sends, lateMs, scheduled, outsideLoad } = await sendOpenLoop(
     ctx,
     { eventsUrl: target.eventsUrl, producerKey: target.tenant.producerKey, ledger: target.ledger },
     rate,
@@ -67,9 +72,19 @@ export async function runLatency(ctx: BenchContext, rate: number): Promise<Laten
     ingest: summarize(sends.filter((send) => send.status === 202).map((send) => send.latencyMs)),
     endToEnd: summarize(endToEnd),
     senderLateMs: Math.round(lateMs),
+    outsideLoad,
   };
   ctx.log(
-    `open loop at ${rate}/s: ingest p99 ${result.ingest.p99} ms, end-to-end p50 ${result.endToEnd.p50} ms, p99 ${result.endToEnd.p99} ms`,
+    `open loop at ${rate}/s: ingest p99 ${result.ingest.p99} ms, end-to-end p50 ${result.endToEnd.p50} ms, p99 ${result.endToEnd.p99} ms; ` +
+      `outside the bench: ${describeOutsideLoad(outsideLoad)}`,
   );
   return result;
+}
+
+/** "mean 0.05 / max 0.9 cores, 2 of 80 windows of 250 ms over half a core" */
+export function describeOutsideLoad(load: OutsideLoad): string {
+  return (
+    `mean ${load.meanCores} / max ${load.maxCores} cores, ` +
+    `${load.disturbedWindows} of ${load.windows} windows of ${load.windowMs} ms over half a core`
+  );
 }
