@@ -110,8 +110,8 @@ export function summaryRows(results: BenchResults): Row[] {
   const one = fanout?.find((level) => level.endpoints === 1);
   for (const level of fanout ?? []) {
     rows.push([
-      `Fan-out to ${level.endpoints}: ingest at ${level.fixedRate.ratePerSecond} events/s, p50 / p99 ms`,
-      `${level.fixedRate.latency.p50} / ${level.fixedRate.latency.p99}`,
+      `Fan-out to ${level.endpoints}: ingest at ${level.fixedRate.ratePerSecond} events/s, p50 / p99 ms (CPU outside the bench meanwhile, mean / max cores)`,
+      `${level.fixedRate.latency.p50} / ${level.fixedRate.latency.p99} (${outsideLoadCell(level.fixedRate.outsideLoad)})`,
       one && level !== one ? `${one.fixedRate.latency.p99} (fan-out to 1)` : "",
       one && level !== one ? ratio(level.fixedRate.latency.p99, one.fixedRate.latency.p99) : "",
     ]);

@@ -6,15 +6,16 @@
 import { runClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
+import type { OutsideLoad } from "../lib/outside-load.js";
 import { type LatencySummary, round, summarize } from "../lib/stats.js";
-import { sendOpenLoop } from "./latency.js";
+import { describeOutsideLoad, sendOpenLoop } from "./latency.js";
 
 export type FanoutLevel = {
   endpoints: number;
   /** Closed loop at the ingest concurrency: the API saturated. */
   ingest: { events: number; perSecond: number; p50: number; p99: number; cpuMsPerEvent: CpuPerUnit };
   /** Open loop at `ratePerSecond`, the same for every level: ingest latency from scheduled time. */
-  fixedRate: { ratePerSecond: number; events: number; latency: LatencySummary };
+  fixedRate: { ratePerSecond: number; events: number; latency: LatencySummary; outsideLoad: OutsideLoad };
   drain: { deliveries: number; seconds: number; perSecond: number };
   /** From an event's scheduled send to the first / the last of its endpoints receiving it. */
   firstEndpoint: LatencySummary;
@@ -56,6 +57,7 @@ export async function runFanout(
       ratePerSecond: rate,
       events: steady.sends.length,
       latency: summarize(steady.sends.filter((send) => send.status === 202).map((send) => send.latencyMs)),
+      outsideLoad: steady.outsideLoad,
     };
     const deliveries = target.ledger.sentDeliveries;
     await ctx.stack.queue.resume();
@@ -92,7 +94,7 @@ export async function runFanout(
       lastEndpoint: summarize(last),
     };
     ctx.log(
-      `fan-out ${endpoints}: ingest at ${rate}/s p50 ${fixedRate.latency.p50} ms, p99 ${fixedRate.latency.p99} ms; closed loop p99 ${level.ingest.p99} ms (${level.ingest.perSecond} events/s, CPU ms per event ${JSON.stringify(cpuMsPerEvent)}), ` +
+      `fan-out ${endpoints}: ingest at ${rate}/s p50 ${fixedRate.latency.p50} ms, p99 ${fixedRate.latency.p99} ms (outside the bench: ${describeOutsideLoad(fixedRate.outsideLoad)}); closed loop p99 ${level.ingest.p99} ms (${level.ingest.perSecond} events/s, CPU ms per event ${JSON.stringify(cpuMsPerEvent)}), ` +
         `drain ${level.drain.perSecond} deliveries/s, all endpoints got a lone event in p99 ${level.lastEndpoint.p99} ms`,
     );
     results.push(level);
