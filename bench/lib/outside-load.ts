@@ -5,6 +5,7 @@
 // half a second) stalls the stack for that moment, and a p99 over 20 s is decided by one such stall;
 // this says whether a phase had one.
 import { readdirSync, readFileSync } from "node:fs";
+import { processCpuMs } from "./cpu-meter.js";
 import { round } from "./stats.js";
 
 const OURS = new Set(["node", "postgres", "redis-server", "esbuild"]);
@@ -29,43 +30,41 @@ function machineBusyTicks(): number {
   return fields.reduce((sum, value, index) => (index === 3 || index === 4 ? sum : sum + Number(value)), 0);
 }
 
-/** Busy ticks of each of the bench's own processes (those named in OURS), by pid. */
-function benchTicks(names: Map<string, string | null>): Map<string, number> {
-  const ticks = new Map<string, number>();
+/** CPU ms of each of the bench's own processes (those named in OURS), by pid. */
+function benchCpuMs(names: Map<string, string | null>): Map<string, number> {
+  const used = new Map<string, number>();
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (!names.has(pid)) names.set(pid, readFileSync(`/proc/${pid}/comm`, "utf8").trim());
-      if (!OURS.has(names.get(pid) ?? "")) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
     } catch {
       names.set(pid, null);
     }
+    if (OURS.has(names.get(pid) ?? "")) used.set(pid, processCpuMs(Number(pid)));
   }
-  return ticks;
+  return used;
 }
 
-/** Ticks the bench's processes used between two readings: a process that started in between counts
- * whole, one that exited counts nothing (its last ticks go to "outside", at most one window's worth). */
-function ticksBetween(before: Map<string, number>, after: Map<string, number>): number {
-  let ticks = 0;
-  for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
-  return ticks;
+/** CPU ms the bench's processes used between two readings: a process that started in between counts
+ * whole, one that exited counts nothing (its last share goes to "outside", at most one window's). */
+function cpuMsBetween(before: Map<string, number>, after: Map<string, number>): number {
+  let ms = 0;
+  // A process gone between listing and reading reads as 0: it counts nothing, as one gone before.
+  for (const [pid, now] of after) ms += Math.max(0, now - (before.get(pid) ?? 0));
+  return ms;
 }
 
 export function watchOutsideLoad(windowMs = 250): { stop(): OutsideLoad } {
   const names = new Map<string, string | null>();
   const outside: number[] = [];
   let busy = machineBusyTicks();
-  let ours = benchTicks(names);
+  let ours = benchCpuMs(names);
   let lastAt = performance.now();
   const timer = setInterval(() => {
     const nowBusy = machineBusyTicks();
-    const nowOurs = benchTicks(names);
+    const nowOurs = benchCpuMs(names);
     const now = performance.now();
-    const ms = Math.max(0, nowBusy - busy - ticksBetween(ours, nowOurs)) * TICK_MS;
+    const ms = Math.max(0, (nowBusy - busy) * TICK_MS - cpuMsBetween(ours, nowOurs));
     outside.push(ms / (now - lastAt));
     busy = nowBusy;
     ours = nowOurs;
@@ -84,4 +83,12 @@ export function watchOutsideLoad(windowMs = 250): { stop(): OutsideLoad } {
       };
     },
   };
+}
+
+/** "mean 0.05 / max 0.9 cores, 2 of 80 windows of 250 ms over half a core" */
+export function describeOutsideLoad(load: OutsideLoad): string {
+  return (
+    `mean ${load.meanCores} / max ${load.maxCores} cores, ` +
+    `${load.disturbedWindows} of ${load.windows} windows of ${load.windowMs} ms over half a core`
+  );
 }

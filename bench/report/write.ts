@@ -5,6 +5,10 @@ import type { OutsideLoad } from "../lib/outside-load.js";
 import type { BenchResults } from "./results.js";
 import { kib } from "./targets.js";
 
+/** The row under an open-loop phase that says how busy the rest of the machine was meanwhile. */
+const OUTSIDE_LOAD_ROW =
+  "  CPU outside the bench meanwhile, mean / max cores (250 ms windows over half a core)";
+
 type Row = [measure: string, hookline: string, baseline: string, ratio: string];
 
 export function summaryRows(results: BenchResults): Row[] {
@@ -100,12 +104,7 @@ export function summaryRows(results: BenchResults): Row[] {
       "",
       "",
     ]);
-    rows.push([
-      "  CPU outside the bench meanwhile, mean / max cores (250 ms windows over half a core)",
-      outsideLoadCell(latency.outsideLoad),
-      "",
-      "",
-    ]);
+    rows.push([OUTSIDE_LOAD_ROW, outsideLoadCell(latency.outsideLoad), "", ""]);
   }
   const one = fanout?.find((level) => level.endpoints === 1);
   for (const level of fanout ?? []) {
@@ -136,7 +135,7 @@ export function summaryRows(results: BenchResults): Row[] {
       ratio(isolation.healthy.p99, isolation.control.p99),
     ]);
     rows.push([
-      "  CPU outside the bench meanwhile, mean / max cores (250 ms windows over half a core)",
+      OUTSIDE_LOAD_ROW,
       outsideLoadCell(isolation.outsideLoad.fault),
       `${outsideLoadCell(isolation.outsideLoad.control)} (control phase)`,
       "",

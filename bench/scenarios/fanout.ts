@@ -6,9 +6,9 @@
 import { runClosedLoop } from "../lib/closed-loop.js";
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import { type CpuPerUnit, perUnit } from "../lib/cpu-meter.js";
-import type { OutsideLoad } from "../lib/outside-load.js";
+import { describeOutsideLoad, type OutsideLoad } from "../lib/outside-load.js";
 import { type LatencySummary, round, summarize } from "../lib/stats.js";
-import { describeOutsideLoad, sendOpenLoop } from "./latency.js";
+import { sendOpenLoop } from "./latency.js";
 
 export type FanoutLevel = {
   endpoints: number;

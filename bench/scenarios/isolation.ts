@@ -6,9 +6,9 @@
 // Afterwards the hanging endpoints recover and everything they were owed is delivered (retries), so
 // the ledger balances.
 import type { BenchContext } from "../lib/context.js";
-import type { OutsideLoad } from "../lib/outside-load.js";
+import { describeOutsideLoad, type OutsideLoad } from "../lib/outside-load.js";
 import { type LatencySummary, round, summarize } from "../lib/stats.js";
-import { describeOutsideLoad, sendOpenLoop } from "./latency.js";
+import { sendOpenLoop } from "./latency.js";
 
 export type IsolationResult = {
   endpoints: number;

@@ -4,7 +4,7 @@
 import { type BenchContext, samplePayload } from "../lib/context.js";
 import type { Ledger } from "../lib/ledger.js";
 import { runOpenLoop } from "../lib/open-loop.js";
-import { type OutsideLoad, watchOutsideLoad } from "../lib/outside-load.js";
+import { describeOutsideLoad, type OutsideLoad, watchOutsideLoad } from "../lib/outside-load.js";
 import { type LatencySummary, summarize } from "../lib/stats.js";
 
 export type LatencyResult = {
@@ -79,12 +79,4 @@ export async function runLatency(ctx: BenchContext, rate: number): Promise<Laten
       `outside the bench: ${describeOutsideLoad(outsideLoad)}`,
   );
   return result;
-}
-
-/** "mean 0.05 / max 0.9 cores, 2 of 80 windows of 250 ms over half a core" */
-export function describeOutsideLoad(load: OutsideLoad): string {
-  return (
-    `mean ${load.meanCores} / max ${load.maxCores} cores, ` +
-    `${load.disturbedWindows} of ${load.windows} windows of ${load.windowMs} ms over half a core`
-  );
 }
