@@ -58,7 +58,10 @@ describe("ingest group commit", () => {
     const committer = createIngestCommitter({ db: platform.db, queue, logger }, { writers: 1 });
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, n) =>
-        committer.ingest({ applicationId: appId, eventType: "order.created", payload: { n } }, 10),
+        committer.ingest(
+          { applicationId: appId, eventType: "order.created", payloadJson: JSON.stringify({ n }) },
+          10,
+        ),
       ),
     );
     const ids = results.map((result) => result.event.id);
@@ -86,12 +89,12 @@ describe("ingest group commit", () => {
     const input = (n: number) => ({
       applicationId: appId,
       eventType: "order.created",
-      payload: { n },
+      payloadJson: JSON.stringify({ n }),
       idempotencyKey: "order-7",
     });
     // The first call occupies the writer, so the next three share one statement.
     const [first, ...rest] = await Promise.all([
-      committer.ingest({ applicationId: appId, eventType: "order.created", payload: {} }, 2),
+      committer.ingest({ applicationId: appId, eventType: "order.created", payloadJson: "{}" }, 2),
       committer.ingest(input(1), 7),
       committer.ingest(input(2), 7),
       committer.ingest(input(3), 7),
@@ -110,12 +113,15 @@ describe("ingest group commit", () => {
     const { appId } = await tenantWithEndpoint();
     const committer = createIngestCommitter({ db: platform.db, queue, logger }, { writers: 1 });
     const good = (n: number) =>
-      committer.ingest({ applicationId: appId, eventType: "order.created", payload: { n } }, 10);
+      committer.ingest(
+        { applicationId: appId, eventType: "order.created", payloadJson: JSON.stringify({ n }) },
+        10,
+      );
     const outcomes = await Promise.allSettled([
       good(0),
       good(1),
       // No such application: the foreign key fails the group's statement.
-      committer.ingest({ applicationId: "app_missing", eventType: "order.created", payload: {} }, 2),
+      committer.ingest({ applicationId: "app_missing", eventType: "order.created", payloadJson: "{}" }, 2),
       good(2),
     ]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual([

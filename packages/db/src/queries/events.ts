@@ -13,7 +13,8 @@ export type Delivery = typeof deliveries.$inferSelect;
 export type IngestInput = {
   applicationId: string;
   eventType: string;
-  payload: unknown;
+  /** The payload as JSON text: callers serialise it once, to measure it against the size limit. */
+  payloadJson: string;
   idempotencyKey?: string | undefined;
   /** Deliver to this endpoint only, whatever its filter (the endpoint test route). */
   onlyEndpointId?: string | undefined;
@@ -83,7 +84,7 @@ export async function ingestEvents(db: Database, inputs: readonly IngestInput[])
       ids,
       inputs.map((input) => input.applicationId),
       inputs.map((input) => input.eventType),
-      inputs.map((input) => JSON.stringify(input.payload)),
+      inputs.map((input) => input.payloadJson),
       inputs.map((input) => input.idempotencyKey ?? null),
       inputs.map((input) => input.onlyEndpointId ?? null),
     ],

@@ -311,7 +311,10 @@ export function endpointRoutes({ db, box, redis, queue, logger, config, resolver
         const result = await ingestEvent(db, {
           applicationId: application.id,
           eventType: "webhook.test",
-          payload: { endpointId: endpoint.id, message: "This is a test event from Hookline." },
+          payloadJson: JSON.stringify({
+            endpointId: endpoint.id,
+            message: "This is a test event from Hookline.",
+          }),
           onlyEndpointId: endpoint.id,
         });
         announceStreamEvents(redis, config.queuePrefix, application.id, logger);

@@ -41,10 +41,15 @@ export function batchEventRoutes({ db, queue, redis, logger, config }: ApiDeps) 
         if (req.headers["idempotency-key"] !== undefined) {
           throw new HttpProblem("invalid-request", "a batch takes idempotencyKey per event, not the header");
         }
-        checkBatch(body.events, config.maxPayloadBytes);
+        const payloads = checkBatch(body.events, config.maxPayloadBytes);
         const results = await ingestEvents(
           db,
-          body.events.map((event) => ({ ...event, applicationId: application.id })),
+          body.events.map((event, index) => ({
+            applicationId: application.id,
+            eventType: event.eventType,
+            payloadJson: payloads[index] as string,
+            idempotencyKey: event.idempotencyKey,
+          })),
         );
         // Streams learn of the new events at once, not at their next poll.
         if (results.some((result) => result.kind === "created")) {
@@ -68,18 +73,20 @@ export function batchEventRoutes({ db, queue, redis, logger, config }: ApiDeps) 
   ];
 }
 
-/** Per-event payload limit, and no idempotency key twice in one batch (which event would win?). */
-function checkBatch(events: z.output<typeof batchBody>["events"], maxPayloadBytes: number): void {
+/** Per-event payload limit, and no idempotency key twice in one batch (which event would win?).
+ * Returns each payload as the JSON text it was measured as. */
+function checkBatch(events: z.output<typeof batchBody>["events"], maxPayloadBytes: number): string[] {
   const seen = new Map<string, number>();
-  events.forEach((event, index) => {
-    const size = Buffer.byteLength(JSON.stringify(event.payload));
+  return events.map((event, index) => {
+    const payloadJson = JSON.stringify(event.payload);
+    const size = Buffer.byteLength(payloadJson);
     if (size > maxPayloadBytes) {
       throw new HttpProblem(
         "payload-too-large",
         `events[${index}].payload is ${size} bytes; the limit is ${maxPayloadBytes} bytes`,
       );
     }
-    if (event.idempotencyKey === undefined) return;
+    if (event.idempotencyKey === undefined) return payloadJson;
     const first = seen.get(event.idempotencyKey);
     if (first !== undefined) {
       throw new HttpProblem(
@@ -88,5 +95,6 @@ function checkBatch(events: z.output<typeof batchBody>["events"], maxPayloadByte
       );
     }
     seen.set(event.idempotencyKey, index);
+    return payloadJson;
   });
 }

@@ -86,7 +86,8 @@ export function eventRoutes({ db, queue, logger, config, redis }: ApiDeps) {
         if (headerKey && body.idempotencyKey && headerKey !== body.idempotencyKey) {
           throw new HttpProblem("invalid-request", "Idempotency-Key header and body idempotencyKey differ");
         }
-        const size = Buffer.byteLength(JSON.stringify(body.payload));
+        const payloadJson = JSON.stringify(body.payload);
+        const size = Buffer.byteLength(payloadJson);
         if (size > config.maxPayloadBytes) {
           throw new HttpProblem(
             "payload-too-large",
@@ -97,7 +98,7 @@ export function eventRoutes({ db, queue, logger, config, redis }: ApiDeps) {
           {
             applicationId: application.id,
             eventType: body.eventType,
-            payload: body.payload,
+            payloadJson,
             idempotencyKey: headerKey ?? body.idempotencyKey,
           },
           size,
