@@ -8,7 +8,7 @@
 import { type Database, type IngestInput, type IngestResult, ingestEvents } from "@hookline/db";
 import type { DeliveryQueue } from "@hookline/queue";
 import type { Logger } from "pino";
-import { enqueueAccepted } from "./enqueue.js";
+import { enqueueAccepted, ingestedWork } from "./enqueue.js";
 
 /** Most events in one group statement, and most payload bytes (JSON) in one. */
 const GROUP_MAX_EVENTS = 100;
@@ -63,13 +63,12 @@ export function createIngestCommitter(
     const outcomes = await write(group.map((entry) => entry.input));
     // A duplicate is enqueued again too: harmless (same job ids), and it repairs a first request
     // that committed but died before enqueuing.
-    await enqueueAccepted(
-      deps.queue,
-      deps.logger,
-      outcomes.flatMap((outcome) =>
-        outcome instanceof Error ? [] : [outcome.deliveries.map((delivery) => delivery.id)],
-      ),
+    const work = ingestedWork(
+      outcomes.filter((outcome): outcome is IngestResult => !(outcome instanceof Error)),
     );
+    await enqueueAccepted(deps.queue, deps.logger, work.fanOuts, {
+      unwrittenEventIds: work.unwrittenEventIds,
+    });
     group.forEach((entry, index) => {
       const outcome = outcomes[index];
       if (outcome instanceof Error || outcome === undefined) entry.reject(outcome);

@@ -3,9 +3,15 @@
 // restores what Redis lost (a flush, a restart without persistence, a crash between commit and
 // enqueue). It walks the overdue deliveries a page per pass and starts over at the end, so a backlog
 // of deliveries deferred by the endpoint gate (overdue in Postgres, their jobs waiting in Redis)
-// cannot keep it from ever reaching one that lost its job.
-import { type Database, type OverdueCursor, overdueDeliveriesAfter } from "@hookline/db";
-import { type DeliveryQueue, enqueueDeliveries } from "@hookline/queue";
+// cannot keep it from ever reaching one that lost its job. Each pass also re-offers the large
+// fan-outs whose deliveries are still to be written, past the same grace.
+import {
+  type Database,
+  type OverdueCursor,
+  overdueDeliveriesAfter,
+  pendingFanOutsBefore,
+} from "@hookline/db";
+import { type DeliveryQueue, enqueueDeliveries, enqueueFanOuts } from "@hookline/queue";
 import type { Logger } from "pino";
 import { type PeriodicTask, startPeriodicTask } from "./periodic-task.js";
 
@@ -20,15 +26,13 @@ export function startReconciler(
   const batchSize = options.batchSize ?? 1_000;
   let cursor: OverdueCursor | null = null;
 
-  /** One pass: enqueues up to one batch of overdue deliveries. A larger backlog continues on the
-   * next tick, once the jobs added now are being processed. */
+  /** One pass: enqueues up to one batch of overdue deliveries, and of pending fan-outs. A larger
+   * backlog continues on the next tick, once the jobs added now are being processed. */
   async function runOnce(): Promise<number> {
-    const due = await overdueDeliveriesAfter(
-      deps.db,
-      new Date(Date.now() - options.graceMs),
-      cursor,
-      batchSize,
-    );
+    const before = new Date(Date.now() - options.graceMs);
+    const fanOuts = await pendingFanOutsBefore(deps.db, before, batchSize);
+    await enqueueFanOuts(deps.queue, [], fanOuts);
+    const due = await overdueDeliveriesAfter(deps.db, before, cursor, batchSize);
     await enqueueDeliveries(
       deps.queue,
       due.map((row) => row.id),
@@ -37,8 +41,12 @@ export function startReconciler(
     const last = due.at(-1);
     cursor = due.length === batchSize && last ? { nextAttemptAt: last.nextAttemptAt, id: last.id } : null;
     // Most of these usually still have their job (deferred or waiting), so this is no news by itself.
-    if (due.length > 0) deps.logger.debug({ count: due.length }, "reconciler re-offered overdue deliveries");
-    return due.length;
+    if (due.length + fanOuts.length > 0)
+      deps.logger.debug(
+        { count: due.length, fanOuts: fanOuts.length },
+        "reconciler re-offered overdue deliveries and pending fan-outs",
+      );
+    return due.length + fanOuts.length;
   }
 
   return startPeriodicTask("reconciler pass", runOnce, {

@@ -10,18 +10,21 @@ import {
   type Logger,
   SecretBox,
 } from "@hookline/core";
-import { type Database, ensureOperatorEndpoint } from "@hookline/db";
+import { type Database, ensureOperatorEndpoint, writePendingFanOuts } from "@hookline/db";
 import {
   announceEndpointChange,
   createDeliveryQueue,
   createWorkerConnection,
   DELIVERY_QUEUE_NAME,
-  type DeliveryJob,
   deliveryJobSchema,
   enqueueDeliveries,
+  enqueueFanOuts,
   enqueueNow,
   INFRASTRUCTURE_BACKOFF,
   onEndpointChange,
+  type QueueJob,
+  WRITE_DELIVERIES_JOB_NAME,
+  writeDeliveriesJobSchema,
 } from "@hookline/queue";
 import { DelayedError, type Job, Worker } from "bullmq";
 import { createAttemptRecorder } from "./attempt-recorder.js";
@@ -166,7 +169,14 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     logger,
   };
 
-  const process = async (job: Job<DeliveryJob>, token?: string) => {
+  const process = async (job: Job<QueueJob>, token?: string) => {
+    if (job.name === WRITE_DELIVERIES_JOB_NAME) {
+      // A large fan-out: write the deliveries ingest announced, then queue them like ingest would
+      // have. A crash between the two leaves them pending and overdue, for the reconciler.
+      const { eventId } = writeDeliveriesJobSchema.parse(job.data);
+      await enqueueFanOuts(queue, await writePendingFanOuts(db, [eventId]));
+      return;
+    }
     const { deliveryId, fanOut } = deliveryJobSchema.parse(job.data);
     // The first delivery of a large fan-out brings its siblings: queue them before delivering it
     // (again on a retry: adding a job that exists is a no-op).
@@ -180,7 +190,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     }
   };
 
-  const worker = new Worker<DeliveryJob>(DELIVERY_QUEUE_NAME, process, {
+  const worker = new Worker<QueueJob>(DELIVERY_QUEUE_NAME, process, {
     connection: createWorkerConnection(config.redisUrl),
     prefix: config.queuePrefix,
     concurrency: config.workerConcurrency,

@@ -1,10 +1,14 @@
-// Large fan-outs leave the API as one job: the first delivery's, carrying its siblings, which the
-// worker enqueues when it takes it. Every endpoint still gets the event exactly once.
-import { DELIVERY_QUEUE_NAME, FAN_OUT_DIRECT_MAX } from "@hookline/queue";
+// Fan-out. An event to a few endpoints gets its deliveries written at ingest and one job each. An
+// event to more (FAN_OUT_WRITTEN_AT_INGEST_MAX) leaves the API as one row of matched endpoints and one
+// write-deliveries job: the worker writes the deliveries ingest announced, by the same ids, and every
+// endpoint gets the event exactly once — also when Redis lost the job (the reconciler) or an endpoint
+// went away in between.
+import { FAN_OUT_WRITTEN_AT_INGEST_MAX } from "@hookline/db";
+import { DELIVERY_QUEUE_NAME, FAN_OUT_DIRECT_MAX, WRITE_DELIVERIES_JOB_NAME } from "@hookline/queue";
 import { type Platform, type Receiver, startPlatform, startReceiver, waitFor } from "@hookline/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 let platform: Platform;
 let receiver: Receiver;
@@ -17,6 +21,9 @@ beforeAll(async () => {
   redis = new Redis(platform.config.redisUrl);
   queue = new Queue(DELIVERY_QUEUE_NAME, { connection: redis, prefix: platform.config.queuePrefix });
 });
+afterEach(async () => {
+  await platform.stopWorker();
+});
 afterAll(async () => {
   await queue?.close();
   redis?.disconnect();
@@ -26,49 +33,142 @@ afterAll(async () => {
 
 async function tenantWithEndpoints(count: number) {
   const tenant = await platform.createTenant();
+  const endpointIds: string[] = [];
   for (let index = 0; index < count; index++) {
     const created = await platform.call("POST", `/v1/applications/${tenant.appId}/endpoints`, {
       key: tenant.partnerKey,
       body: { url: `${receiver.url}/${tenant.appId}/${index}` },
     });
     expect(created.status).toBe(201);
+    endpointIds.push(created.body.id);
   }
-  return tenant;
+  return { ...tenant, endpointIds };
 }
+
+const send = (
+  tenant: { appId: string; producerKey: string },
+  body: object,
+  headers?: Record<string, string>,
+) =>
+  platform.call("POST", `/v1/applications/${tenant.appId}/events`, {
+    key: tenant.producerKey,
+    body,
+    headers,
+  });
 
 const jobsWaiting = async () => (await queue.getJobCounts("wait")).wait ?? 0;
 
+async function writtenDeliveries(eventId: string): Promise<string[]> {
+  const { rows } = await platform.db.$client.query<{ id: string }>(
+    "select id from deliveries where event_id = $1 order by id",
+    [eventId],
+  );
+  return rows.map((row) => row.id);
+}
+
+async function pendingEndpoints(eventId: string): Promise<string[] | undefined> {
+  const { rows } = await platform.db.$client.query<{ endpoint_ids: string[] }>(
+    "select endpoint_ids from pending_fan_outs where event_id = $1",
+    [eventId],
+  );
+  return rows[0]?.endpoint_ids;
+}
+
+const requestsTo = (appId: string) =>
+  receiver.requests.filter((request) => request.path.startsWith(`/${appId}/`));
+
+/** Waits for `count` requests to the tenant's endpoints, then a little longer for any extra one. */
+async function expectDeliveredOnce(appId: string, count: number, eventId: string) {
+  await waitFor(() => requestsTo(appId).length >= count, { what: `${count} deliveries` });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const requests = requestsTo(appId);
+  expect(requests).toHaveLength(count);
+  expect(new Set(requests.map((request) => request.path)).size).toBe(count);
+  expect(new Set(requests.map((request) => request.headers["webhook-id"]))).toEqual(new Set([eventId]));
+}
+
+const sortedIds = (deliveries: { id: string }[]) => deliveries.map((delivery) => delivery.id).sort();
+
 describe("fan-out", () => {
-  it("enqueues one job for a large fan-out, and the worker delivers to every endpoint once", async () => {
-    const endpoints = FAN_OUT_DIRECT_MAX * 3;
+  it("writes a large fan-out's deliveries in the worker, by the ids ingest answered with, and delivers each once", async () => {
+    const endpoints = FAN_OUT_WRITTEN_AT_INGEST_MAX * 3;
     const tenant = await tenantWithEndpoints(endpoints);
     const before = await jobsWaiting();
-    const sent = await platform.call("POST", `/v1/applications/${tenant.appId}/events`, {
-      key: tenant.producerKey,
-      body: { eventType: "order.created", payload: { big: true } },
-    });
+    const sent = await send(tenant, { eventType: "order.created", payload: { big: true } });
     expect(sent.status).toBe(202);
     expect(sent.body.deliveries).toHaveLength(endpoints);
+    expect(new Set(sent.body.deliveries.map((d: { endpointId: string }) => d.endpointId))).toEqual(
+      new Set(tenant.endpointIds),
+    );
+    // Ingest wrote the event and the endpoints it matched, and queued one job for the worker.
+    expect(await writtenDeliveries(sent.body.id)).toEqual([]);
+    expect((await pendingEndpoints(sent.body.id))?.sort()).toEqual([...tenant.endpointIds].sort());
     expect((await jobsWaiting()) - before).toBe(1);
+    expect((await queue.getJob(sent.body.id))?.name).toBe(WRITE_DELIVERIES_JOB_NAME);
 
     await platform.startWorker();
-    const mine = () => receiver.requests.filter((request) => request.path.startsWith(`/${tenant.appId}/`));
-    await waitFor(() => mine().length >= endpoints, { what: `${endpoints} deliveries` });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(mine()).toHaveLength(endpoints);
-    expect(new Set(mine().map((request) => request.path)).size).toBe(endpoints);
-    expect(new Set(mine().map((request) => request.headers["webhook-id"]))).toEqual(new Set([sent.body.id]));
-    await platform.stopWorker();
+    await expectDeliveredOnce(tenant.appId, endpoints, sent.body.id);
+    expect(await writtenDeliveries(sent.body.id)).toEqual(sortedIds(sent.body.deliveries));
+    expect(await pendingEndpoints(sent.body.id)).toBeUndefined();
   });
 
-  it("enqueues a small fan-out directly, one job per delivery", async () => {
-    const tenant = await tenantWithEndpoints(FAN_OUT_DIRECT_MAX);
-    const before = await jobsWaiting();
-    const sent = await platform.call("POST", `/v1/applications/${tenant.appId}/events`, {
-      key: tenant.producerKey,
-      body: { eventType: "order.created", payload: { small: true } },
+  it("answers a repeated idempotency key with every announced delivery, written or not yet", async () => {
+    const tenant = await tenantWithEndpoints(FAN_OUT_WRITTEN_AT_INGEST_MAX + 1);
+    const body = { eventType: "order.created", payload: { n: 1 }, idempotencyKey: "fan-out-repeat" };
+    const first = await send(tenant, body);
+    const pending = await send(tenant, body);
+    expect(pending.status).toBe(202);
+    expect(pending.body.id).toBe(first.body.id);
+    expect(sortedIds(pending.body.deliveries)).toEqual(sortedIds(first.body.deliveries));
+
+    await platform.startWorker();
+    await expectDeliveredOnce(tenant.appId, FAN_OUT_WRITTEN_AT_INGEST_MAX + 1, first.body.id);
+    const written = await send(tenant, body);
+    expect(sortedIds(written.body.deliveries)).toEqual(sortedIds(first.body.deliveries));
+  });
+
+  it("recovers a pending fan-out whose job Redis lost, through the reconciler", async () => {
+    const tenant = await tenantWithEndpoints(FAN_OUT_WRITTEN_AT_INGEST_MAX + 2);
+    const sent = await send(tenant, { eventType: "order.created", payload: { lost: true } });
+    await (await queue.getJob(sent.body.id))?.remove();
+    expect(await queue.getJob(sent.body.id)).toBeUndefined();
+
+    // The test platform's reconciler grace is 1 s; its pass every second finds the event after that.
+    await platform.startWorker();
+    await expectDeliveredOnce(tenant.appId, FAN_OUT_WRITTEN_AT_INGEST_MAX + 2, sent.body.id);
+    expect(await pendingEndpoints(sent.body.id)).toBeUndefined();
+  });
+
+  it("skips an endpoint deleted between ingest and the worker writing the deliveries", async () => {
+    const endpoints = FAN_OUT_WRITTEN_AT_INGEST_MAX + 2;
+    const tenant = await tenantWithEndpoints(endpoints);
+    const sent = await send(tenant, { eventType: "order.created", payload: { deleted: true } });
+    const [gone] = tenant.endpointIds;
+    const deleted = await platform.call("DELETE", `/v1/applications/${tenant.appId}/endpoints/${gone}`, {
+      key: tenant.partnerKey,
     });
+    expect(deleted.status).toBe(204);
+
+    await platform.startWorker();
+    await expectDeliveredOnce(tenant.appId, endpoints - 1, sent.body.id);
+    const written = await platform.db.$client.query<{ endpoint_id: string }>(
+      "select endpoint_id from deliveries where event_id = $1",
+      [sent.body.id],
+    );
+    expect(written.rows.map((row) => row.endpoint_id)).not.toContain(gone);
+    expect(written.rows).toHaveLength(endpoints - 1);
+  });
+
+  it("writes a small fan-out at ingest and enqueues it directly, one job per delivery", async () => {
+    expect(FAN_OUT_WRITTEN_AT_INGEST_MAX).toBeLessThanOrEqual(FAN_OUT_DIRECT_MAX);
+    const tenant = await tenantWithEndpoints(FAN_OUT_WRITTEN_AT_INGEST_MAX);
+    const before = await jobsWaiting();
+    const sent = await send(tenant, { eventType: "order.created", payload: { small: true } });
     expect(sent.status).toBe(202);
-    expect((await jobsWaiting()) - before).toBe(FAN_OUT_DIRECT_MAX);
+    expect(await writtenDeliveries(sent.body.id)).toEqual(sortedIds(sent.body.deliveries));
+    expect(await pendingEndpoints(sent.body.id)).toBeUndefined();
+    expect((await jobsWaiting()) - before).toBe(FAN_OUT_WRITTEN_AT_INGEST_MAX);
+    for (const delivery of sent.body.deliveries)
+      expect((await queue.getJob(delivery.id))?.name).toBe("deliver");
   });
 });

@@ -12,6 +12,7 @@ export * from "./queries/events.js";
 export * from "./queries/operational-events.js";
 export * from "./queries/overdue-deliveries.js";
 export * from "./queries/pagination.js";
+export * from "./queries/pending-fan-outs.js";
 export * from "./queries/record-attempts.js";
 export * from "./queries/stream.js";
 export * as schema from "./schema/index.js";

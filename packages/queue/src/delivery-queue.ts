@@ -1,5 +1,6 @@
 // The delivery queue: one BullMQ job per delivery, job id = delivery id, so enqueuing the same
-// delivery twice is a no-op and the reconciler can re-add what Redis lost without duplicating.
+// delivery twice is a no-op and the reconciler can re-add what Redis lost without duplicating. Beside
+// them, write-deliveries jobs: events of a large fan-out whose deliveries the worker writes first.
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
@@ -15,6 +16,14 @@ export const deliveryJobSchema = z.object({
 });
 export type DeliveryJob = z.infer<typeof deliveryJobSchema>;
 
+export const WRITE_DELIVERIES_JOB_NAME = "write-deliveries";
+
+/** An event whose deliveries ingest announced but left to the worker to write (then enqueue). */
+export const writeDeliveriesJobSchema = z.object({ eventId: z.string().min(1) });
+export type WriteDeliveriesJob = z.infer<typeof writeDeliveriesJobSchema>;
+
+export type QueueJob = DeliveryJob | WriteDeliveriesJob;
+
 /** Backoff used when an attempt could not even be recorded (Postgres or Redis trouble), as opposed
  * to the delivery retry schedule, which the worker applies itself. */
 export const INFRASTRUCTURE_BACKOFF = "infrastructure";
@@ -29,22 +38,30 @@ export const DELIVERY_JOB_OPTIONS: JobsOptions = {
   backoff: { type: INFRASTRUCTURE_BACKOFF },
 };
 
-export type DeliveryQueue = Queue<DeliveryJob>;
+export type DeliveryQueue = Queue<QueueJob>;
 
 export function createDeliveryQueue(connection: Redis, prefix: string): DeliveryQueue {
-  return new Queue<DeliveryJob>(DELIVERY_QUEUE_NAME, { connection, prefix });
+  return new Queue<QueueJob>(DELIVERY_QUEUE_NAME, { connection, prefix });
 }
 
-type DeliveryJobSpec = { name: string; data: DeliveryJob; opts: JobsOptions };
+type JobSpec = { name: string; data: QueueJob; opts: JobsOptions };
 
-const deliveryJob = (deliveryId: string, fanOut?: string[]): DeliveryJobSpec => ({
+const deliveryJob = (deliveryId: string, fanOut?: string[]): JobSpec => ({
   name: DELIVERY_JOB_NAME,
   data: fanOut ? { deliveryId, fanOut } : { deliveryId },
   opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryId },
 });
 
+/** Job id = event id: adding it again while it waits is a no-op, and a second job that does run for
+ * the same event writes nothing (the worker takes each pending fan-out once). */
+const writeDeliveriesJob = (eventId: string): JobSpec => ({
+  name: WRITE_DELIVERIES_JOB_NAME,
+  data: { eventId },
+  opts: { ...DELIVERY_JOB_OPTIONS, jobId: eventId },
+});
+
 /** Adds the jobs with one script call when there is one, else in one MULTI/EXEC. */
-async function addJobs(queue: DeliveryQueue, jobs: readonly DeliveryJobSpec[]): Promise<void> {
+async function addJobs(queue: DeliveryQueue, jobs: readonly JobSpec[]): Promise<void> {
   const [only] = jobs;
   if (only === undefined) return;
   if (jobs.length === 1) await queue.add(only.name, only.data, only.opts);
@@ -63,12 +80,14 @@ export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: reado
  * the others, which the worker enqueues: the API's cost stays flat whatever the fan-out. */
 export const FAN_OUT_DIRECT_MAX = 4;
 
-/** Enqueues what ingest accepted, in one call for all the fan-outs given (the deliveries of one event,
- * or of one batch): a few deliveries directly, more as one job for the first that brings the rest
- * (lost with Redis, they are pending in Postgres and the reconciler re-adds them). */
+/** Enqueues what ingest or a replay accepted, in one Redis call: for each fan-out given (the
+ * deliveries of one event, or of one batch) a few deliveries directly, more as one job for the first
+ * that brings the rest; and a write-deliveries job for each event whose deliveries the worker is to
+ * write. Lost with Redis, all of it is in Postgres, where the reconciler finds it. */
 export async function enqueueFanOuts(
   queue: DeliveryQueue,
   fanOuts: readonly (readonly string[])[],
+  unwrittenEventIds: readonly string[] = [],
 ): Promise<void> {
   const jobs = fanOuts.flatMap(([first, ...rest]) => {
     if (first === undefined) return [];
@@ -76,7 +95,7 @@ export async function enqueueFanOuts(
       return [first, ...rest].map((deliveryId) => deliveryJob(deliveryId));
     return [deliveryJob(first, rest)];
   });
-  await addJobs(queue, jobs);
+  await addJobs(queue, [...jobs, ...unwrittenEventIds.map(writeDeliveriesJob)]);
 }
 
 /** Ids looked at concurrently by `enqueueNow`: their commands share the connection back to back

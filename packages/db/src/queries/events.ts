@@ -1,10 +1,12 @@
-// Ingest and the event log. Events and their deliveries are written by one statement, so an
-// accepted event always has its deliveries, and a group of events is accepted whole or not at all.
+// Ingest and the event log. Events and their deliveries (or, for a large fan-out, the endpoints the
+// worker is to write deliveries for) are written by one statement, so an accepted event always has
+// its deliveries, and a group of events is accepted whole or not at all.
 
 import { newId } from "@hookline/core";
 import { and, asc, desc, eq, gte, lte, type SQL } from "drizzle-orm";
 import type { Database, Executor } from "../client.js";
 import { deliveries, events } from "../schema/index.js";
+import { deliveryIdSql } from "./delivery-id.js";
 import { afterCursor, type PageRequest, toPage } from "./pagination.js";
 
 export type Event = typeof events.$inferSelect;
@@ -24,47 +26,61 @@ export type IngestResult = {
   kind: "created" | "duplicate";
   event: Pick<Event, "id" | "eventType" | "createdAt">;
   deliveries: Pick<Delivery, "id" | "endpointId">[];
+  /** False while the worker has yet to write the deliveries listed (a fan-out over
+   * FAN_OUT_WRITTEN_AT_INGEST_MAX): the event needs a write-deliveries job instead of delivery jobs. */
+  deliveriesWritten: boolean;
 };
+
+/** Ingest writes the deliveries of an event going to at most this many endpoints; beyond it, it
+ * records the matched endpoints and the worker writes the deliveries (`writePendingFanOuts`), so an
+ * event to 100 endpoints costs the API about what an event to one does. */
+export const FAN_OUT_WRITTEN_AT_INGEST_MAX = 4;
 
 // One statement for any number of events, of any applications: one round trip and one commit, atomic
 // without BEGIN/COMMIT. The inputs come as parallel arrays (a statement binds at most 65,535
 // parameters; arrays have no such limit) and are inserted in input order, which is their stream
-// order. Then a delivery per event and matching endpoint (foreign keys are checked at the end of the
-// statement, when the events exist). Delivery ids are made here, in the id format: the event's time,
-// then 64 bits of md5 over (event, endpoint) in upper-case hex, which is valid Crockford base32 —
-// unique, and sortable by time like every id. An idempotency-key conflict, with an earlier event or
-// one earlier in the same statement, inserts nothing and returns no row for that input.
+// order. Each event's matching endpoints are read once: up to $7 of them get their deliveries here
+// (foreign keys are checked at the end of the statement, when the events exist), more are recorded in
+// pending_fan_outs for the worker. Either way the answer lists every delivery, by its id. An
+// idempotency-key conflict, with an earlier event or one earlier in the same statement, inserts
+// nothing and returns no row for that input.
 const INGEST_EVENTS_SQL = `
 with input as (
   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
     with ordinality as i(id, application_id, event_type, payload, idempotency_key, only_endpoint_id, n)
+), targets as (
+  select input.id, array_agg(e.id order by e.id) as endpoint_ids
+  from input join endpoints e on e.application_id = input.application_id
+  where case when input.only_endpoint_id is null
+          then not e.disabled and (cardinality(e.event_types) = 0 or input.event_type = any(e.event_types))
+          else e.id = input.only_endpoint_id end
+  group by input.id
 ), ev as (
   insert into events (id, application_id, event_type, payload, idempotency_key)
   select id, application_id, event_type, payload::jsonb, idempotency_key from input order by n
   on conflict (application_id, idempotency_key) where idempotency_key is not null do nothing
   returning id, application_id, event_type, created_at
-), dl as (
+), written as (
   insert into deliveries (id, application_id, event_id, endpoint_id, event_type, next_attempt_at)
-  select 'dlv_' || substr(ev.id, 5, 10) || upper(substr(md5(ev.id || e.id), 1, 16)),
-         ev.application_id, ev.id, e.id, ev.event_type, ev.created_at
-  from ev
-  join input on input.id = ev.id
-  join endpoints e on e.application_id = ev.application_id
-  where case when input.only_endpoint_id is null
-          then not e.disabled and (cardinality(e.event_types) = 0 or ev.event_type = any(e.event_types))
-          else e.id = input.only_endpoint_id end
-  returning id, event_id, endpoint_id
-), per_event as (
-  select event_id, json_agg(json_build_object('id', id, 'endpointId', endpoint_id)) as deliveries
-  from dl group by event_id
+  select ${deliveryIdSql("ev.id", "endpoint_id")}, ev.application_id, ev.id, endpoint_id, ev.event_type, ev.created_at
+  from ev join targets t on t.id = ev.id cross join unnest(t.endpoint_ids) as endpoint_id
+  where cardinality(t.endpoint_ids) <= $7
+), pending as (
+  insert into pending_fan_outs (event_id, endpoint_ids)
+  select ev.id, t.endpoint_ids from ev join targets t on t.id = ev.id
+  where cardinality(t.endpoint_ids) > $7
 )
-select ev.id, ev.event_type, ev.created_at, coalesce(per_event.deliveries, '[]'::json) as deliveries
-from ev left join per_event on per_event.event_id = ev.id`;
+select ev.id, ev.event_type, ev.created_at,
+       coalesce(cardinality(t.endpoint_ids) <= $7, true) as deliveries_written,
+       coalesce((select json_agg(json_build_object('id', ${deliveryIdSql("ev.id", "endpoint_id")}, 'endpointId', endpoint_id))
+                 from unnest(t.endpoint_ids) as endpoint_id), '[]'::json) as deliveries
+from ev left join targets t on t.id = ev.id`;
 
 type IngestRow = {
   id: string;
   event_type: string;
   created_at: Date;
+  deliveries_written: boolean;
   deliveries: Pick<Delivery, "id" | "endpointId">[];
 };
 
@@ -87,6 +103,7 @@ export async function ingestEvents(db: Database, inputs: readonly IngestInput[])
       inputs.map((input) => input.payloadJson),
       inputs.map((input) => input.idempotencyKey ?? null),
       inputs.map((input) => input.onlyEndpointId ?? null),
+      FAN_OUT_WRITTEN_AT_INGEST_MAX,
     ],
   });
   const created = new Map(rows.map((row) => [row.id, row]));
@@ -99,6 +116,7 @@ export async function ingestEvents(db: Database, inputs: readonly IngestInput[])
         kind: "created",
         event: { id: row.id, eventType: row.event_type, createdAt: row.created_at },
         deliveries: row.deliveries,
+        deliveriesWritten: row.deliveries_written,
       };
     }
     const first = firsts.get(idempotencyRef(input.applicationId, input.idempotencyKey as string));
@@ -117,7 +135,8 @@ const idempotencyRef = (applicationId: string, key: string) => `${applicationId}
 
 type FirstEventRow = IngestRow & { application_id: string; idempotency_key: string };
 
-/** The first events behind repeated idempotency keys, with their deliveries, by application and key. */
+/** The first events behind repeated idempotency keys, with their deliveries (written, or still to be
+ * written by the worker), by application and key. */
 async function firstEventsFor(
   db: Database,
   inputs: readonly IngestInput[],
@@ -126,11 +145,16 @@ async function firstEventsFor(
     name: "hookline.first-events",
     text: `
       select e.id, e.application_id, e.idempotency_key, e.event_type, e.created_at,
-             coalesce((select json_agg(json_build_object('id', d.id, 'endpointId', d.endpoint_id) order by d.id)
-                       from deliveries d where d.event_id = e.id), '[]'::json) as deliveries
+             p.event_id is null as deliveries_written,
+             coalesce((select json_agg(json_build_object('id', d.id, 'endpointId', d.endpoint_id) order by d.endpoint_id)
+                       from (select id, endpoint_id from deliveries where event_id = e.id
+                             union all
+                             select ${deliveryIdSql("e.id", "endpoint_id")}, endpoint_id
+                             from unnest(p.endpoint_ids) as endpoint_id) d), '[]'::json) as deliveries
       from events e
       join unnest($1::text[], $2::text[]) as k(application_id, idempotency_key)
-        on e.application_id = k.application_id and e.idempotency_key = k.idempotency_key`,
+        on e.application_id = k.application_id and e.idempotency_key = k.idempotency_key
+      left join pending_fan_outs p on p.event_id = e.id`,
     values: [inputs.map((input) => input.applicationId), inputs.map((input) => input.idempotencyKey)],
   });
   return new Map(
@@ -140,6 +164,7 @@ async function firstEventsFor(
         kind: "duplicate",
         event: { id: row.id, eventType: row.event_type, createdAt: row.created_at },
         deliveries: row.deliveries,
+        deliveriesWritten: row.deliveries_written,
       },
     ]),
   );

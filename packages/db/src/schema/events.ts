@@ -43,6 +43,16 @@ export const events = pgTable(
   ],
 );
 
+/** An event going to more endpoints than ingest writes deliveries for (FAN_OUT_WRITTEN_AT_INGEST_MAX):
+ * the endpoints it matched when it was accepted, until the worker has written their deliveries. Ingest
+ * then costs one row whatever the fan-out; the reconciler finds what a lost job left here. */
+export const pendingFanOuts = pgTable("pending_fan_outs", {
+  eventId: text("event_id")
+    .primaryKey()
+    .references(() => events.id, { onDelete: "cascade" }),
+  endpointIds: text("endpoint_ids").array().notNull(),
+});
+
 export const deliveryStatusEnum = pgEnum("delivery_status", ["pending", "succeeded", "failed"]);
 
 /** One per event × matching endpoint. */

@@ -4,7 +4,7 @@
 import { ingestEvents } from "@hookline/db";
 import { z } from "zod";
 import type { ApiDeps } from "../../deps.js";
-import { enqueueAccepted } from "../../enqueue.js";
+import { enqueueAccepted, ingestedWork } from "../../enqueue.js";
 import { HttpProblem } from "../../problem.js";
 import { defineRoute } from "../../route.js";
 import { announceStreamEvents } from "../../streams/announce.js";
@@ -55,10 +55,12 @@ export function batchEventRoutes({ db, queue, redis, logger, config }: ApiDeps) 
         if (results.some((result) => result.kind === "created")) {
           announceStreamEvents(redis, config.queuePrefix, application.id, logger);
         }
-        const deliveryIds = results.flatMap((result) => result.deliveries.map((delivery) => delivery.id));
+        const work = ingestedWork(results);
+        const deliveryIds = work.fanOuts.flat();
         for (let start = 0; start < deliveryIds.length; start += ENQUEUE_CHUNK) {
           await enqueueAccepted(queue, logger, [deliveryIds.slice(start, start + ENQUEUE_CHUNK)]);
         }
+        await enqueueAccepted(queue, logger, [], { unwrittenEventIds: work.unwrittenEventIds });
         return {
           data: results.map((result) => ({
             id: result.event.id,
