@@ -92,38 +92,47 @@ export function startTickLoad(ctx: ScenarioContext, tenant: Tenant) {
 }
 
 /**
- * The common scenario: stream events, run `fault` at the profile's fault time (it resolves when the
- * fault is over, e.g. the restarted process is back), finish the stream, drain, and close the ledger.
+ * The common scenario: stream events to each tenant, run `fault` at the profile's fault time (it
+ * resolves when the fault is over, e.g. the restarted process is back), finish the streams, drain,
+ * and close the ledger.
  */
 export async function streamWithFault(
   ctx: ScenarioContext,
   scenario: string,
-  tenant: Tenant,
+  tenants: readonly Tenant[],
   fault: () => Promise<{ checks?: Check[]; notes?: string[] }>,
 ): Promise<ScenarioResult> {
   const { stack, profile } = ctx;
-  const load = startTickLoad(ctx, tenant);
+  const loads = tenants.map((tenant) => ({ tenant, load: startTickLoad(ctx, tenant) }));
+  const owedSoFar = () =>
+    loads.map(({ tenant, load }) => ({ accepted: load.accepted(), endpoints: tenant.endpoints }));
   const started = Date.now();
   await sleep(profile.faultAtMs);
-  ctx.log(`${scenario}: fault after ${load.accepted().length} accepted events`);
+  const acceptedCount = () => owedSoFar().reduce((sum, owed) => sum + owed.accepted.length, 0);
+  ctx.log(`${scenario}: fault after ${acceptedCount()} accepted events`);
   const outcome = await fault();
   const faultOver = Date.now();
-  // Recovery is measured on what was accepted until the fault ended, while the stream goes on.
-  const recovery = drain(stack, [{ accepted: load.accepted(), endpoints: tenant.endpoints }], {
-    timeoutMs: profile.drainTimeoutMs,
-    since: faultOver,
-  });
+  // Recovery is measured on what was accepted until the fault ended, while the streams go on.
+  const recovery = drain(stack, owedSoFar(), { timeoutMs: profile.drainTimeoutMs, since: faultOver });
   await sleep(Math.max(0, profile.streamMs - (Date.now() - started)));
-  const sent = await load.stop();
-  ctx.log(`${scenario}: stream over, ${sent.accepted.length} accepted (${sent.retries} retried requests)`);
+  const sent = await Promise.all(loads.map(({ load }) => load.stop()));
+  const retries = sent.reduce((sum, stream) => sum + stream.retries, 0);
+  ctx.log(`${scenario}: streams over, ${acceptedCount()} accepted (${retries} retried requests)`);
   return closeLedger(
     ctx,
     scenario,
-    [{ accepted: sent.accepted, endpoints: tenant.endpoints }],
+    loads.map(({ tenant }, index) => ({
+      accepted: sent[index]?.accepted ?? [],
+      endpoints: tenant.endpoints,
+    })),
     await recovery,
     outcome,
   );
 }
+
+/** Endpoints of the wide tenant that faults hit alongside a one-endpoint one: more than ingest writes
+ * deliveries for (FAN_OUT_WRITTEN_AT_INGEST_MAX), so the worker writes them — a path of its own. */
+export const WIDE_TENANT_ENDPOINTS = 6;
 
 /** Waits for everything accepted to be settled, a moment more for late duplicates, and reads the
  * final ledger. `recovery` is the drain measured after the fault, when the scenario had one. */

@@ -17,7 +17,7 @@ export const postgresRestart: Scenario = {
     const tenant = await createTenant(ctx.stack, "postgres");
     const postgres = ctx.postgres;
     if (!postgres) throw new Error("the Postgres scenario needs a cluster of its own");
-    return streamWithFault(ctx, "Postgres restart", tenant, async () => {
+    return streamWithFault(ctx, "Postgres restart", [tenant], async () => {
       const checks: Check[] = [];
       await postgres.restart(DOWN_MS, async () => {
         await sleep(300);

@@ -11,7 +11,7 @@ export const workerSigterm: Scenario = {
     const tenant = await createTenant(ctx.stack, "sigterm");
     // Slow answers keep requests in flight when the signal lands.
     for (const endpoint of tenant.endpoints) await ctx.stack.setMode(endpoint.path, "ok", { delayMs: 150 });
-    const result = await streamWithFault(ctx, "worker SIGTERM (deploy)", tenant, async () => {
+    const result = await streamWithFault(ctx, "worker SIGTERM (deploy)", [tenant], async () => {
       const stopped = await ctx.stack.worker().terminate(30_000);
       await sleep(200);
       await ctx.stack.startWorker();
