@@ -3,9 +3,11 @@
 // /proc while a latency phase runs. A host that shares its two cores with other services (seen here:
 // RabbitMQ starting a whole Erlang VM about once a minute to check on epmd, taking most of a core for
 // half a second) stalls the stack for that moment, and a p99 over 20 s is decided by one such stall;
-// this says whether a phase had one.
+// this says whether a phase had one. The disk's sync latency is read alongside (disk-sync-probe.ts):
+// a stall of the disk is the other kind a p99 can be decided by.
 import { readdirSync, readFileSync } from "node:fs";
 import { processCpuMs } from "./cpu-meter.js";
+import { type DiskSyncs, probeDiskSyncs, SLOW_SYNC_MS } from "./disk-sync-probe.js";
 import { round } from "./stats.js";
 
 const OURS = new Set(["node", "postgres", "redis-server", "esbuild"]);
@@ -22,6 +24,7 @@ export type OutsideLoad = {
   maxCores: number;
   /** Windows in which outside processes took over half a core. */
   disturbedWindows: number;
+  diskSyncs: DiskSyncs;
 };
 
 /** Busy ticks of the whole machine (every core): all but idle and iowait. */
@@ -54,7 +57,8 @@ function cpuMsBetween(before: Map<string, number>, after: Map<string, number>): 
   return ms;
 }
 
-export function watchOutsideLoad(windowMs = 250): { stop(): OutsideLoad } {
+export function watchOutsideLoad(windowMs = 250): { stop(): Promise<OutsideLoad> } {
+  const disk = probeDiskSyncs();
   const names = new Map<string, string | null>();
   const outside: number[] = [];
   let busy = machineBusyTicks();
@@ -71,8 +75,9 @@ export function watchOutsideLoad(windowMs = 250): { stop(): OutsideLoad } {
     lastAt = now;
   }, windowMs);
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
+      const diskSyncs = await disk.stop();
       const sum = outside.reduce((total, cores) => total + cores, 0);
       return {
         windowMs,
@@ -80,15 +85,19 @@ export function watchOutsideLoad(windowMs = 250): { stop(): OutsideLoad } {
         meanCores: round(sum / Math.max(outside.length, 1), 2),
         maxCores: round(Math.max(0, ...outside), 2),
         disturbedWindows: outside.filter((cores) => cores > DISTURBED_CORES).length,
+        diskSyncs,
       };
     },
   };
 }
 
-/** "mean 0.05 / max 0.9 cores, 2 of 80 windows of 250 ms over half a core" */
+/** "mean 0.05 / max 0.9 cores, 2 of 80 windows of 250 ms over half a core; disk syncs p50 0.4 /
+ * max 270 ms, 1 of 390 over 50 ms" */
 export function describeOutsideLoad(load: OutsideLoad): string {
+  const disk = load.diskSyncs;
   return (
     `mean ${load.meanCores} / max ${load.maxCores} cores, ` +
-    `${load.disturbedWindows} of ${load.windows} windows of ${load.windowMs} ms over half a core`
+    `${load.disturbedWindows} of ${load.windows} windows of ${load.windowMs} ms over half a core; ` +
+    `disk syncs p50 ${disk.p50Ms} / max ${disk.maxMs} ms, ${disk.slow} of ${disk.syncs} over ${SLOW_SYNC_MS} ms`
   );
 }

@@ -7,7 +7,7 @@ import { kib } from "./targets.js";
 
 /** The row under an open-loop phase that says how busy the rest of the machine was meanwhile. */
 const OUTSIDE_LOAD_ROW =
-  "  CPU outside the bench meanwhile, mean / max cores (250 ms windows over half a core)";
+  "  CPU outside the bench meanwhile, mean / max cores (250 ms windows over half a core); slowest disk sync, ms (syncs over 50 ms)";
 
 type Row = [measure: string, hookline: string, baseline: string, ratio: string];
 
@@ -109,7 +109,7 @@ export function summaryRows(results: BenchResults): Row[] {
   const one = fanout?.find((level) => level.endpoints === 1);
   for (const level of fanout ?? []) {
     rows.push([
-      `Fan-out to ${level.endpoints}: ingest at ${level.fixedRate.ratePerSecond} events/s, p50 / p99 ms (CPU outside the bench meanwhile, mean / max cores)`,
+      `Fan-out to ${level.endpoints}: ingest at ${level.fixedRate.ratePerSecond} events/s, p50 / p99 ms (CPU outside the bench meanwhile, mean / max cores; slowest disk sync, ms)`,
       `${level.fixedRate.latency.p50} / ${level.fixedRate.latency.p99} (${outsideLoadCell(level.fixedRate.outsideLoad)})`,
       one && level !== one ? `${one.fixedRate.latency.p99} (fan-out to 1)` : "",
       one && level !== one ? ratio(level.fixedRate.latency.p99, one.fixedRate.latency.p99) : "",
@@ -252,5 +252,6 @@ export async function writeResults(results: BenchResults, directory: URL, name: 
 
 function outsideLoadCell(load: OutsideLoad | undefined): string {
   if (!load) return "";
-  return `${load.meanCores} / ${load.maxCores} (${load.disturbedWindows} of ${load.windows})`;
+  const disk = load.diskSyncs;
+  return `${load.meanCores} / ${load.maxCores} (${load.disturbedWindows} of ${load.windows}); ${disk.maxMs} (${disk.slow} of ${disk.syncs})`;
 }

@@ -36,7 +36,7 @@ export async function sendOpenLoop(
     headers: { authorization: `Bearer ${target.producerKey}` },
     body: (index) => JSON.stringify({ eventType: eventType(index), payload: samplePayload(index) }),
   });
-  const outsideLoad = outside.stop();
+  const outsideLoad = await outside.stop();
   const scheduled = new Map<string, number>();
   for (const send of sends) {
     for (const event of target.ledger.acceptAnswer(send.status, send.responseBody))
