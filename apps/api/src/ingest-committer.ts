@@ -62,11 +62,12 @@ export function createIngestCommitter(
   async function commit(group: Waiting[]): Promise<void> {
     const outcomes = await write(group.map((entry) => entry.input));
     // A duplicate is enqueued again too: harmless (same job ids), and it repairs a first request
-    // that committed but died before enqueuing.
+    // that committed but died before enqueuing. The group's deliveries travel as one fan-out: one
+    // job for the API to add whatever the group's size, its first delivery's carrying the rest.
     const work = ingestedWork(
       outcomes.filter((outcome): outcome is IngestResult => !(outcome instanceof Error)),
     );
-    await enqueueAccepted(deps.queue, deps.logger, work.fanOuts, {
+    await enqueueAccepted(deps.queue, deps.logger, [work.fanOuts.flat()], {
       unwrittenEventIds: work.unwrittenEventIds,
     });
     group.forEach((entry, index) => {

@@ -1,10 +1,11 @@
-// Fan-out. An event to a few endpoints gets its deliveries written at ingest and one job each. An
+// Fan-out. An event to a few endpoints gets its deliveries written at ingest and one job, the first
+// delivery's, carrying the others for the worker to enqueue. An
 // event to more (FAN_OUT_WRITTEN_AT_INGEST_MAX) leaves the API as one row of matched endpoints and one
 // write-deliveries job: the worker writes the deliveries ingest announced, by the same ids, and every
 // endpoint gets the event exactly once — also when Redis lost the job (the reconciler) or an endpoint
 // went away in between.
 import { FAN_OUT_WRITTEN_AT_INGEST_MAX } from "@hookline/db";
-import { DELIVERY_QUEUE_NAME, FAN_OUT_DIRECT_MAX, WRITE_DELIVERIES_JOB_NAME } from "@hookline/queue";
+import { DELIVERY_QUEUE_NAME, WRITE_DELIVERIES_JOB_NAME } from "@hookline/queue";
 import { type Platform, type Receiver, startPlatform, startReceiver, waitFor } from "@hookline/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -159,16 +160,18 @@ describe("fan-out", () => {
     expect(written.rows).toHaveLength(endpoints - 1);
   });
 
-  it("writes a small fan-out at ingest and enqueues it directly, one job per delivery", async () => {
-    expect(FAN_OUT_WRITTEN_AT_INGEST_MAX).toBeLessThanOrEqual(FAN_OUT_DIRECT_MAX);
+  it("writes a small fan-out at ingest and enqueues it as one job carrying the others, delivered once each", async () => {
     const tenant = await tenantWithEndpoints(FAN_OUT_WRITTEN_AT_INGEST_MAX);
     const before = await jobsWaiting();
     const sent = await send(tenant, { eventType: "order.created", payload: { small: true } });
     expect(sent.status).toBe(202);
     expect(await writtenDeliveries(sent.body.id)).toEqual(sortedIds(sent.body.deliveries));
     expect(await pendingEndpoints(sent.body.id)).toBeUndefined();
-    expect((await jobsWaiting()) - before).toBe(FAN_OUT_WRITTEN_AT_INGEST_MAX);
-    for (const delivery of sent.body.deliveries)
-      expect((await queue.getJob(delivery.id))?.name).toBe("deliver");
+    expect((await jobsWaiting()) - before).toBe(1);
+    const [first, ...rest] = sent.body.deliveries.map((delivery: { id: string }) => delivery.id);
+    expect((await queue.getJob(first))?.data).toEqual({ deliveryId: first, fanOut: rest });
+
+    await platform.startWorker();
+    await expectDeliveredOnce(tenant.appId, FAN_OUT_WRITTEN_AT_INGEST_MAX, sent.body.id);
   });
 });

@@ -76,25 +76,19 @@ export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: reado
   );
 }
 
-/** Up to this many deliveries of one fan-out are enqueued directly; more go as one job that carries
- * the others, which the worker enqueues: the API's cost stays flat whatever the fan-out. */
-export const FAN_OUT_DIRECT_MAX = 4;
-
-/** Enqueues what ingest or a replay accepted, in one Redis call: for each fan-out given (the
- * deliveries of one event, or of one batch) a few deliveries directly, more as one job for the first
- * that brings the rest; and a write-deliveries job for each event whose deliveries the worker is to
- * write. Lost with Redis, all of it is in Postgres, where the reconciler finds it. */
+/** Enqueues what ingest or a replay accepted, in one Redis call: each fan-out given (the deliveries
+ * of one event, of one group of events, of one batch) as one job, its first delivery's, carrying the
+ * others, which the worker enqueues when it takes it — the caller's cost is one job whatever the
+ * number; and a write-deliveries job for each event whose deliveries the worker is to write. Lost
+ * with Redis, all of it is in Postgres, where the reconciler finds it. */
 export async function enqueueFanOuts(
   queue: DeliveryQueue,
   fanOuts: readonly (readonly string[])[],
   unwrittenEventIds: readonly string[] = [],
 ): Promise<void> {
-  const jobs = fanOuts.flatMap(([first, ...rest]) => {
-    if (first === undefined) return [];
-    if (rest.length < FAN_OUT_DIRECT_MAX)
-      return [first, ...rest].map((deliveryId) => deliveryJob(deliveryId));
-    return [deliveryJob(first, rest)];
-  });
+  const jobs = fanOuts.flatMap(([first, ...rest]) =>
+    first === undefined ? [] : [deliveryJob(first, rest.length > 0 ? rest : undefined)],
+  );
   await addJobs(queue, [...jobs, ...unwrittenEventIds.map(writeDeliveriesJob)]);
 }
 
