@@ -38,19 +38,30 @@ export function createHttpSender(options: SenderOptions): HttpSender {
     connections: options.connectionsPerOrigin ?? 64,
   });
 
-  const stopping = new AbortController();
+  // Each request has its own controller, aborted by its whole-request deadline or by `abort()`
+  // (a shutdown past its deadline). One controller and one timer per request cost less than
+  // AbortSignal.timeout joined to a shared signal with AbortSignal.any (finding 18).
+  const inFlight = new Set<AbortController>();
+  let stopped = false;
 
   async function send(request: OutgoingRequest): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const controller = new AbortController();
+    const deadline = setTimeout(
+      () => controller.abort(new DOMException("the whole-request timeout passed", "TimeoutError")),
+      options.requestTimeoutMs,
+    );
+    inFlight.add(controller);
     try {
+      const url = new URL(request.url);
       const response = await agent.request({
-        origin: new URL(request.url).origin,
-        path: pathOf(request.url),
+        origin: url.origin,
+        path: url.pathname + url.search,
         method: "POST",
         headers: request.headers,
         body: request.body,
-        signal: AbortSignal.any([AbortSignal.timeout(options.requestTimeoutMs), stopping.signal]),
+        signal: controller.signal,
       });
       const body = await readLimited(response.body);
       const retryAfter = response.headers["retry-after"];
@@ -62,20 +73,23 @@ export function createHttpSender(options: SenderOptions): HttpSender {
         durationMs: elapsed(),
       };
     } catch (error) {
-      if (stopping.signal.aborted) {
+      if (stopped) {
         const message = "the worker stopped before the endpoint answered";
         return { kind: "network-error", errorClass: "worker-shutdown", message, durationMs: elapsed() };
       }
       return { kind: "network-error", ...classify(error), durationMs: elapsed() };
+    } finally {
+      clearTimeout(deadline);
+      inFlight.delete(controller);
     }
   }
 
-  return { send, abort: () => stopping.abort(), close: () => agent.close() };
-}
+  function abort(): void {
+    stopped = true;
+    for (const controller of inFlight) controller.abort();
+  }
 
-function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return parsed.pathname + parsed.search;
+  return { send, abort, close: () => agent.close() };
 }
 
 async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
