@@ -35,12 +35,12 @@ export async function enqueueAccepted(
   }
 }
 
-/** What ingest accepted, as `enqueueAccepted` takes it: each event's written deliveries, and the
- * events whose deliveries the worker writes. */
+/** What ingest accepted, for `enqueueAccepted`: the deliveries it wrote, and the events whose
+ * deliveries the worker writes. */
 export function ingestedWork(results: readonly IngestResult[]) {
   return {
-    fanOuts: results.flatMap((result) =>
-      result.deliveriesWritten ? [result.deliveries.map((delivery) => delivery.id)] : [],
+    deliveryIds: results.flatMap((result) =>
+      result.deliveriesWritten ? result.deliveries.map((delivery) => delivery.id) : [],
     ),
     unwrittenEventIds: results.flatMap((result) => (result.deliveriesWritten ? [] : [result.event.id])),
   };

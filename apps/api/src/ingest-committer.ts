@@ -67,7 +67,7 @@ export function createIngestCommitter(
     const work = ingestedWork(
       outcomes.filter((outcome): outcome is IngestResult => !(outcome instanceof Error)),
     );
-    await enqueueAccepted(deps.queue, deps.logger, [work.fanOuts.flat()], {
+    await enqueueAccepted(deps.queue, deps.logger, [work.deliveryIds], {
       unwrittenEventIds: work.unwrittenEventIds,
     });
     group.forEach((entry, index) => {

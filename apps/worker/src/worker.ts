@@ -178,7 +178,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
       return;
     }
     const { deliveryId, fanOut } = deliveryJobSchema.parse(job.data);
-    // The first delivery of a large fan-out brings its siblings: queue them before delivering it
+    // The first delivery of a fan-out brings the others: queue them before delivering it
     // (again on a retry: adding a job that exists is a no-op).
     if (fanOut) await enqueueDeliveries(queue, fanOut);
     const outcome = await deliver(deliveryId, deliverDeps);

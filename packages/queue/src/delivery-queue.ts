@@ -9,7 +9,8 @@ export const DELIVERY_QUEUE_NAME = "deliveries";
 export const DELIVERY_JOB_NAME = "deliver";
 
 /** What a delivery job carries: only the id (Postgres has the rest) — and, on the first delivery of
- * a large fan-out, the ids of its siblings, which the worker enqueues when it takes the job. */
+ * fan-out (an event's, a group commit's, a batch's), the ids of the others, which the worker enqueues
+ * when it takes the job. */
 export const deliveryJobSchema = z.object({
   deliveryId: z.string().min(1),
   fanOut: z.array(z.string().min(1)).optional(),

@@ -55,12 +55,11 @@ export function batchEventRoutes({ db, queue, redis, logger, config }: ApiDeps) 
         if (results.some((result) => result.kind === "created")) {
           announceStreamEvents(redis, config.queuePrefix, application.id, logger);
         }
-        const work = ingestedWork(results);
-        const deliveryIds = work.fanOuts.flat();
+        const { deliveryIds, unwrittenEventIds } = ingestedWork(results);
         for (let start = 0; start < deliveryIds.length; start += ENQUEUE_CHUNK) {
           await enqueueAccepted(queue, logger, [deliveryIds.slice(start, start + ENQUEUE_CHUNK)]);
         }
-        await enqueueAccepted(queue, logger, [], { unwrittenEventIds: work.unwrittenEventIds });
+        await enqueueAccepted(queue, logger, [], { unwrittenEventIds });
         return {
           data: results.map((result) => ({
             id: result.event.id,
