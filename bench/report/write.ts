@@ -250,8 +250,7 @@ export async function writeResults(results: BenchResults, directory: URL, name: 
   return [json.pathname, markdown.pathname];
 }
 
-function outsideLoadCell(load: OutsideLoad | undefined): string {
-  if (!load) return "";
+function outsideLoadCell(load: OutsideLoad): string {
   const disk = load.diskSyncs;
   return `${load.meanCores} / ${load.maxCores} (${load.disturbedWindows} of ${load.windows}); ${disk.maxMs} (${disk.slow} of ${disk.syncs})`;
 }

@@ -87,6 +87,35 @@ describe("batch ingest", () => {
     );
   });
 
+  it("delivers once each a batch whose events go to more endpoints than ingest writes deliveries for", async () => {
+    // Five endpoints, one of them only for order.paid: order.paid goes to 5 (the worker writes its
+    // deliveries), order.created to 4 (written at ingest); both kinds leave in one enqueue.
+    const tenant = await tenantWithEndpoints([[], [], [], [], ["order.paid"]]);
+    const events = [
+      { eventType: "order.paid", payload: { n: 0 } },
+      { eventType: "order.created", payload: { n: 1 } },
+      { eventType: "order.paid", payload: { n: 2 } },
+    ];
+    const response = await platform.call("POST", tenant.batchPath, {
+      key: tenant.producerKey,
+      body: { events },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    const data = response.body.data as { id: string; deliveries: { id: string }[] }[];
+    expect(data.map((event) => event.deliveries.length)).toEqual([5, 4, 5]);
+
+    const mine = () => receiver.requests.filter((request) => request.path.startsWith(`/${tenant.appId}/`));
+    await waitFor(() => mine().length >= 14, { what: "14 deliveries" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const byEvent = new Map<string, Set<string>>();
+    for (const request of mine()) {
+      const id = request.headers["webhook-id"] as string;
+      byEvent.set(id, (byEvent.get(id) ?? new Set()).add(request.path));
+    }
+    expect(mine()).toHaveLength(14);
+    expect(data.map((event) => byEvent.get(event.id)?.size)).toEqual([5, 4, 5]);
+  });
+
   it("answers a repeated idempotency key with the first event and creates no new deliveries", async () => {
     const tenant = await tenantWithEndpoints([[]]);
     const first = await platform.call("POST", tenant.batchPath, {

@@ -9,7 +9,7 @@ export const DELIVERY_QUEUE_NAME = "deliveries";
 export const DELIVERY_JOB_NAME = "deliver";
 
 /** What a delivery job carries: only the id (Postgres has the rest) — and, on the first delivery of
- * fan-out (an event's, a group commit's, a batch's), the ids of the others, which the worker enqueues
+ * a fan-out (an event's, a group commit's, a batch's), the ids of the others, which the worker enqueues
  * when it takes the job. */
 export const deliveryJobSchema = z.object({
   deliveryId: z.string().min(1),
