@@ -1,24 +1,24 @@
 // Hands accepted work to the queue. Postgres already holds it, so a Redis failure here is logged,
 // not returned to the caller: the reconciler enqueues whatever this could not.
 import type { IngestResult } from "@hookline/db";
-import { type DeliveryQueue, enqueueFanOuts, enqueueNow } from "@hookline/queue";
+import { type DeliveryQueue, enqueueBatched, enqueueNow } from "@hookline/queue";
 import type { Logger } from "pino";
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
-/** Enqueues each fan-out (the deliveries of one event, or of one batch) and a write-deliveries job
- * for each of `unwrittenEventIds` in one Redis call; `now` makes deliveries due at once that may
- * already have a delayed job (retries, replays). */
+/** Enqueues the deliveries (in batch jobs) and a write-deliveries job for each of
+ * `unwrittenEventIds` in one Redis call; `now` makes deliveries due at once that may already have a
+ * delayed job (retries, replays). */
 export async function enqueueAccepted(
   queue: DeliveryQueue,
   logger: Logger,
-  fanOuts: readonly (readonly string[])[],
+  deliveryIds: readonly string[],
   options: { now?: boolean; unwrittenEventIds?: readonly string[] } = {},
 ): Promise<void> {
   const unwritten = options.unwrittenEventIds ?? [];
-  const count = fanOuts.reduce((sum, ids) => sum + ids.length, 0) + unwritten.length;
+  const count = deliveryIds.length + unwritten.length;
   if (count === 0) return;
-  const add = options.now ? enqueueNow(queue, fanOuts.flat()) : enqueueFanOuts(queue, fanOuts, unwritten);
+  const add = options.now ? enqueueNow(queue, deliveryIds) : enqueueBatched(queue, deliveryIds, unwritten);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -62,12 +62,12 @@ export function createIngestCommitter(
   async function commit(group: Waiting[]): Promise<void> {
     const outcomes = await write(group.map((entry) => entry.input));
     // A duplicate is enqueued again too: harmless (same job ids), and it repairs a first request
-    // that committed but died before enqueuing. The group's deliveries travel as one fan-out: one
-    // job for the API to add whatever the group's size, its first delivery's carrying the rest.
+    // that committed but died before enqueuing. The group's deliveries travel together in batch
+    // jobs: one job for the API to add (and the worker to take) per DELIVERIES_PER_BATCH.
     const work = ingestedWork(
       outcomes.filter((outcome): outcome is IngestResult => !(outcome instanceof Error)),
     );
-    await enqueueAccepted(deps.queue, deps.logger, [work.deliveryIds], {
+    await enqueueAccepted(deps.queue, deps.logger, work.deliveryIds, {
       unwrittenEventIds: work.unwrittenEventIds,
     });
     group.forEach((entry, index) => {

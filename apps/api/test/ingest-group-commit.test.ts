@@ -71,13 +71,12 @@ describe("ingest group commit", () => {
       expect(result.deliveries).toHaveLength(1);
       expect(result.deliveries[0]?.endpointId).toBe(endpointId);
     }
-    // One job per group: the lone first event's, and for the group of 19 its first delivery's,
-    // carrying the other 18 for the worker to enqueue.
+    // One job per group: the lone first event's delivery job, and a batch job for the group of 19.
     const deliveryIds = results.map((result) => result.deliveries[0]?.id as string);
-    const [alone, carrier, ...carried] = deliveryIds;
+    const [alone, ...grouped] = deliveryIds;
     expect((await queue.getJob(alone as string))?.data).toEqual({ deliveryId: alone });
-    expect((await queue.getJob(carrier as string))?.data).toEqual({ deliveryId: carrier, fanOut: carried });
-    for (const id of carried) expect(await queue.getJob(id)).toBeUndefined();
+    expect((await queue.getJob(`batch-${grouped[0]}`))?.data).toEqual({ deliveryIds: grouped });
+    for (const id of grouped) expect(await queue.getJob(id)).toBeUndefined();
     // The first went alone (the writer was free); the other 19 waited and went together, in the
     // order they came, which is their stream order.
     const rows = await transactionsOf(ids);

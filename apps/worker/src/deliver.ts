@@ -44,9 +44,20 @@ export type JobOutcome =
   | { kind: "delay"; at: Date }
   | { kind: "defer"; at: Date; reason: "circuit-open" | "at-capacity" };
 
-export async function deliver(deliveryId: string, deps: DeliverDeps): Promise<JobOutcome> {
+export type DeliverOptions = {
+  /** Skip the delivery if it was attempted since it was queued (its round has attempts): a batch
+   * taken again after a crash or a failed write finds the attempts its first run made, whose next
+   * tries are their own jobs. */
+  onlyUnattempted?: boolean;
+};
+
+export async function deliver(
+  deliveryId: string,
+  deps: DeliverDeps,
+  options: DeliverOptions = {},
+): Promise<JobOutcome> {
   const now = deps.now ?? (() => new Date());
-  const prepared = await prepare(deliveryId, deps, now());
+  const prepared = await prepare(deliveryId, deps, now(), options);
   if (prepared.kind === "skip") return { kind: "complete", reason: prepared.reason };
 
   if (prepared.kind === "endpoint-disabled") {
@@ -104,10 +115,17 @@ export async function deliver(deliveryId: string, deps: DeliverDeps): Promise<Jo
 }
 
 /** Stage 1: load what the attempt needs and sign it. */
-export async function prepare(deliveryId: string, deps: DeliverDeps, now: Date): Promise<Prepared> {
+export async function prepare(
+  deliveryId: string,
+  deps: DeliverDeps,
+  now: Date,
+  options: DeliverOptions = {},
+): Promise<Prepared> {
   const delivery = await deps.loadDelivery(deliveryId);
   if (!delivery) return { kind: "skip", reason: "delivery no longer exists" };
   if (delivery.status !== "pending") return { kind: "skip", reason: `delivery already ${delivery.status}` };
+  if (options.onlyUnattempted && delivery.roundAttempts > 0)
+    return { kind: "skip", reason: "delivery attempted since it was queued; its own job has it" };
   const endpoint = await deps.loadEndpoint(delivery.endpointId);
   if (!endpoint) return { kind: "skip", reason: "endpoint no longer exists" };
   if (endpoint.disabled) return { kind: "endpoint-disabled", delivery, endpoint };

@@ -11,7 +11,7 @@ import {
   overdueDeliveriesAfter,
   pendingFanOutsBefore,
 } from "@hookline/db";
-import { type DeliveryQueue, enqueueDeliveries, enqueueFanOuts } from "@hookline/queue";
+import { type DeliveryQueue, enqueueBatched, enqueueDeliveries } from "@hookline/queue";
 import type { Logger } from "pino";
 import { type PeriodicTask, startPeriodicTask } from "./periodic-task.js";
 
@@ -31,7 +31,7 @@ export function startReconciler(
   async function runOnce(): Promise<number> {
     const before = new Date(Date.now() - options.graceMs);
     const fanOuts = await pendingFanOutsBefore(deps.db, before, batchSize);
-    await enqueueFanOuts(deps.queue, [], fanOuts);
+    await enqueueBatched(deps.queue, [], fanOuts);
     const due = await overdueDeliveriesAfter(deps.db, before, cursor, batchSize);
     await enqueueDeliveries(
       deps.queue,

@@ -1,4 +1,4 @@
-// Wires the delivery worker: BullMQ consumer → deliver() stages, plus the endpoint cache, the
+// Wires the delivery worker: BullMQ consumer → job processor → deliver() stages, plus the endpoint cache, the
 // endpoint gate (in-flight cap, circuit breaker), the batched recorder, operational events, the
 // reconciler and the endpoint health sweep. `startWorker` is what main.ts and the tests call.
 import type { LookupFunction } from "node:net";
@@ -10,31 +10,28 @@ import {
   type Logger,
   SecretBox,
 } from "@hookline/core";
-import { type Database, ensureOperatorEndpoint, writePendingFanOuts } from "@hookline/db";
+import { type Database, ensureOperatorEndpoint } from "@hookline/db";
 import {
   announceEndpointChange,
   createDeliveryQueue,
   createWorkerConnection,
   DELIVERY_QUEUE_NAME,
-  deliveryJobSchema,
-  enqueueDeliveries,
-  enqueueFanOuts,
   enqueueNow,
   INFRASTRUCTURE_BACKOFF,
   onEndpointChange,
   type QueueJob,
-  WRITE_DELIVERIES_JOB_NAME,
-  writeDeliveriesJobSchema,
 } from "@hookline/queue";
-import { DelayedError, type Job, Worker } from "bullmq";
+import { Worker } from "bullmq";
 import { createAttemptRecorder } from "./attempt-recorder.js";
 import { createBatchWriter } from "./batch-writer.js";
-import { type DeliverDeps, deliver } from "./deliver.js";
+import type { DeliverDeps } from "./deliver.js";
 import { createDeliveryLoader } from "./delivery-loader.js";
+import { createDeliverySlots } from "./delivery-slots.js";
 import { createEndpointCache } from "./endpoint-cache.js";
 import { createEndpointGate } from "./endpoint-gate.js";
 import { startEndpointHealthSweeper } from "./endpoint-health.js";
 import { createHttpSender } from "./http-sender.js";
+import { createJobProcessor } from "./job-processor.js";
 import { createOperationalEvents, recoveredEvent } from "./operational-events.js";
 import { startReconciler } from "./reconciler.js";
 
@@ -169,26 +166,12 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     logger,
   };
 
-  const process = async (job: Job<QueueJob>, token?: string) => {
-    if (job.name === WRITE_DELIVERIES_JOB_NAME) {
-      // A large fan-out: write the deliveries ingest announced, then queue them like ingest would
-      // have. A crash between the two leaves them pending and overdue, for the reconciler.
-      const { eventId } = writeDeliveriesJobSchema.parse(job.data);
-      await enqueueFanOuts(queue, await writePendingFanOuts(db, [eventId]));
-      return;
-    }
-    const { deliveryId, fanOut } = deliveryJobSchema.parse(job.data);
-    // The first delivery of a fan-out brings the others: queue them before delivering it
-    // (again on a retry: adding a job that exists is a no-op).
-    if (fanOut) await enqueueDeliveries(queue, fanOut);
-    const outcome = await deliver(deliveryId, deliverDeps);
-    if (outcome.kind === "delay" || outcome.kind === "defer") {
-      // Same job, same id, later: the delivery keeps its place and its webhook-id. A deferral frees
-      // this worker slot for deliveries to other endpoints.
-      await job.moveToDelayed(outcome.at.getTime(), token);
-      throw new DelayedError();
-    }
-  };
+  const process = createJobProcessor({
+    db,
+    queue,
+    slots: createDeliverySlots(config.workerConcurrency),
+    deliverDeps,
+  });
 
   const worker = new Worker<QueueJob>(DELIVERY_QUEUE_NAME, process, {
     connection: createWorkerConnection(config.redisUrl),

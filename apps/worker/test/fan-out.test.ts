@@ -1,5 +1,4 @@
-// Fan-out. An event to a few endpoints gets its deliveries written at ingest and one job, the first
-// delivery's, carrying the others for the worker to enqueue. An
+// Fan-out. An event to a few endpoints gets its deliveries written at ingest and one batch job. An
 // event to more (FAN_OUT_WRITTEN_AT_INGEST_MAX) leaves the API as one row of matched endpoints and one
 // write-deliveries job: the worker writes the deliveries ingest announced, by the same ids, and every
 // endpoint gets the event exactly once — also when Redis lost the job (the reconciler) or an endpoint
@@ -160,7 +159,7 @@ describe("fan-out", () => {
     expect(written.rows).toHaveLength(endpoints - 1);
   });
 
-  it("writes a small fan-out at ingest and enqueues it as one job carrying the others, delivered once each", async () => {
+  it("writes a small fan-out at ingest and enqueues it as one batch job, delivered once each", async () => {
     const tenant = await tenantWithEndpoints(FAN_OUT_WRITTEN_AT_INGEST_MAX);
     const before = await jobsWaiting();
     const sent = await send(tenant, { eventType: "order.created", payload: { small: true } });
@@ -168,8 +167,9 @@ describe("fan-out", () => {
     expect(await writtenDeliveries(sent.body.id)).toEqual(sortedIds(sent.body.deliveries));
     expect(await pendingEndpoints(sent.body.id)).toBeUndefined();
     expect((await jobsWaiting()) - before).toBe(1);
-    const [first, ...rest] = sent.body.deliveries.map((delivery: { id: string }) => delivery.id);
-    expect((await queue.getJob(first))?.data).toEqual({ deliveryId: first, fanOut: rest });
+    const ids = sent.body.deliveries.map((delivery: { id: string }) => delivery.id);
+    expect((await queue.getJob(`batch-${ids[0]}`))?.data).toEqual({ deliveryIds: ids });
+    for (const id of ids) expect(await queue.getJob(id)).toBeUndefined();
 
     await platform.startWorker();
     await expectDeliveredOnce(tenant.appId, FAN_OUT_WRITTEN_AT_INGEST_MAX, sent.body.id);

@@ -1,6 +1,9 @@
-// The delivery queue: one BullMQ job per delivery, job id = delivery id, so enqueuing the same
-// delivery twice is a no-op and the reconciler can re-add what Redis lost without duplicating. Beside
-// them, write-deliveries jobs: events of a large fan-out whose deliveries the worker writes first.
+// The delivery queue: a job per delivery, job id = delivery id, so enqueuing the same delivery twice
+// is a no-op and the reconciler can re-add what Redis lost without duplicating; fresh deliveries
+// travel together, up to DELIVERIES_PER_BATCH in one batch job, so the queue's cost per job is paid
+// once per batch. A batch's delivery that needs another try later goes on as its own delayed job.
+// Beside them, write-deliveries jobs: events of a large fan-out whose deliveries the worker writes
+// first.
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
@@ -8,14 +11,21 @@ import { z } from "zod";
 export const DELIVERY_QUEUE_NAME = "deliveries";
 export const DELIVERY_JOB_NAME = "deliver";
 
-/** What a delivery job carries: only the id (Postgres has the rest) — and, on the first delivery of
- * a fan-out (an event's, a group commit's, a batch's), the ids of the others, which the worker enqueues
- * when it takes the job. */
-export const deliveryJobSchema = z.object({
-  deliveryId: z.string().min(1),
-  fanOut: z.array(z.string().min(1)).optional(),
-});
+/** A delivery job carries only the id: Postgres has the rest. */
+export const deliveryJobSchema = z.object({ deliveryId: z.string().min(1) });
 export type DeliveryJob = z.infer<typeof deliveryJobSchema>;
+
+export const DELIVERY_BATCH_JOB_NAME = "deliver-batch";
+/** Most deliveries in one batch job. Each batch is one queue job to add, take and finish instead of
+ * this many; small enough that a backlog still spreads over every worker process and a Redis value
+ * stays small. */
+export const DELIVERIES_PER_BATCH = 50;
+
+/** Deliveries accepted together (an event's, a group commit's, a batch's), delivered by one job. */
+export const deliveryBatchJobSchema = z.object({
+  deliveryIds: z.array(z.string().min(1)).min(1).max(DELIVERIES_PER_BATCH),
+});
+export type DeliveryBatchJob = z.infer<typeof deliveryBatchJobSchema>;
 
 export const WRITE_DELIVERIES_JOB_NAME = "write-deliveries";
 
@@ -23,7 +33,7 @@ export const WRITE_DELIVERIES_JOB_NAME = "write-deliveries";
 export const writeDeliveriesJobSchema = z.object({ eventId: z.string().min(1) });
 export type WriteDeliveriesJob = z.infer<typeof writeDeliveriesJobSchema>;
 
-export type QueueJob = DeliveryJob | WriteDeliveriesJob;
+export type QueueJob = DeliveryJob | DeliveryBatchJob | WriteDeliveriesJob;
 
 /** Backoff used when an attempt could not even be recorded (Postgres or Redis trouble), as opposed
  * to the delivery retry schedule, which the worker applies itself. */
@@ -47,10 +57,17 @@ export function createDeliveryQueue(connection: Redis, prefix: string): Delivery
 
 type JobSpec = { name: string; data: QueueJob; opts: JobsOptions };
 
-const deliveryJob = (deliveryId: string, fanOut?: string[]): JobSpec => ({
+const deliveryJob = (deliveryId: string, delayMs = 0): JobSpec => ({
   name: DELIVERY_JOB_NAME,
-  data: fanOut ? { deliveryId, fanOut } : { deliveryId },
-  opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryId },
+  data: { deliveryId },
+  opts: { ...DELIVERY_JOB_OPTIONS, jobId: deliveryId, ...(delayMs > 0 ? { delay: delayMs } : {}) },
+});
+
+/** Job id from the first delivery: adding the same batch again while it waits is a no-op. */
+const deliveryBatchJob = (deliveryIds: string[]): JobSpec => ({
+  name: DELIVERY_BATCH_JOB_NAME,
+  data: { deliveryIds },
+  opts: { ...DELIVERY_JOB_OPTIONS, jobId: `batch-${deliveryIds[0]}` },
 });
 
 /** Job id = event id: adding it again while it waits is a no-op, and a second job that does run for
@@ -77,19 +94,26 @@ export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: reado
   );
 }
 
-/** Enqueues what ingest or a replay accepted, in one Redis call: each fan-out given (the deliveries
- * of one event, of one group of events, of one batch) as one job, its first delivery's, carrying the
- * others, which the worker enqueues when it takes it — the caller's cost is one job whatever the
- * number; and a write-deliveries job for each event whose deliveries the worker is to write. Lost
- * with Redis, all of it is in Postgres, where the reconciler finds it. */
-export async function enqueueFanOuts(
+/** Adds a delivery's own job, due at `at` (a retry, or a deferral, of a delivery that came in a
+ * batch). A job it already has is left as it is. */
+export async function enqueueDelivery(queue: DeliveryQueue, deliveryId: string, at: Date): Promise<void> {
+  await addJobs(queue, [deliveryJob(deliveryId, at.getTime() - Date.now())]);
+}
+
+/** Enqueues what ingest or a replay accepted, in one Redis call: the deliveries in batch jobs of up
+ * to DELIVERIES_PER_BATCH (a lone one as its own job), and a write-deliveries job for each event
+ * whose deliveries the worker is to write. Lost with Redis, all of it is in Postgres, where the
+ * reconciler finds it. */
+export async function enqueueBatched(
   queue: DeliveryQueue,
-  fanOuts: readonly (readonly string[])[],
+  deliveryIds: readonly string[],
   unwrittenEventIds: readonly string[] = [],
 ): Promise<void> {
-  const jobs = fanOuts.flatMap(([first, ...rest]) =>
-    first === undefined ? [] : [deliveryJob(first, rest.length > 0 ? rest : undefined)],
-  );
+  const jobs: JobSpec[] = [];
+  for (let start = 0; start < deliveryIds.length; start += DELIVERIES_PER_BATCH) {
+    const batch = deliveryIds.slice(start, start + DELIVERIES_PER_BATCH);
+    jobs.push(batch.length === 1 ? deliveryJob(batch[0] as string) : deliveryBatchJob(batch));
+  }
   await addJobs(queue, [...jobs, ...unwrittenEventIds.map(writeDeliveriesJob)]);
 }
 

@@ -17,24 +17,18 @@ from taken
 join events ev on ev.id = taken.event_id
 cross join unnest(taken.endpoint_ids) as target(endpoint_id)
 join endpoints e on e.id = target.endpoint_id
-returning id, event_id`;
+returning id`;
 
-/** Writes the deliveries of the given events' pending fan-outs; returns their ids, to enqueue, one
- * list per event. Events whose deliveries are already written (or that are gone) yield none. */
-export async function writePendingFanOuts(db: Database, eventIds: readonly string[]): Promise<string[][]> {
+/** Writes the deliveries of the given events' pending fan-outs; returns their ids, to enqueue.
+ * Events whose deliveries are already written (or that are gone) yield none. */
+export async function writePendingFanOuts(db: Database, eventIds: readonly string[]): Promise<string[]> {
   if (eventIds.length === 0) return [];
-  const { rows } = await db.$client.query<{ id: string; event_id: string }>({
+  const { rows } = await db.$client.query<{ id: string }>({
     name: "hookline.write-pending-fan-outs",
     text: WRITE_PENDING_FAN_OUTS_SQL,
     values: [eventIds],
   });
-  const byEvent = new Map<string, string[]>();
-  for (const row of rows) {
-    const ids = byEvent.get(row.event_id);
-    if (ids) ids.push(row.id);
-    else byEvent.set(row.event_id, [row.id]);
-  }
-  return [...byEvent.values()];
+  return rows.map((row) => row.id);
 }
 
 /** Events accepted before `before` whose deliveries are still to be written, oldest first. */

@@ -71,7 +71,7 @@ export function deadLetterRoutes({ db, queue, logger }: ApiDeps) {
       handler: async ({ body }) => {
         const { dryRun, ...filter } = body;
         const result = await replayDeadLetters(db, filter, { dryRun });
-        await enqueueAccepted(queue, logger, [result.deliveryIds]);
+        await enqueueAccepted(queue, logger, result.deliveryIds);
         return { replayed: result.count, dryRun };
       },
     }),
@@ -94,7 +94,7 @@ export function deadLetterRoutes({ db, queue, logger }: ApiDeps) {
           case "already-replayed":
             throw new HttpProblem("conflict", `replayed already, at ${result.replayedAt.toISOString()}`);
           case "replayed":
-            await enqueueAccepted(queue, logger, [[result.deliveryId]]);
+            await enqueueAccepted(queue, logger, [result.deliveryId]);
             return { deliveryId: result.deliveryId };
         }
       },

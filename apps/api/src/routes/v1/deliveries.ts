@@ -123,7 +123,7 @@ export function deliveryRoutes({ db, queue, logger }: ApiDeps) {
       handler: async ({ application, params }) => {
         const delivery = await restartDelivery(db, application.id, params.deliveryId);
         if (!delivery) throw notFound("delivery", params.deliveryId);
-        await enqueueAccepted(queue, logger, [[delivery.id]], { now: true });
+        await enqueueAccepted(queue, logger, [delivery.id], { now: true });
         return toDeliveryOut(delivery);
       },
     }),

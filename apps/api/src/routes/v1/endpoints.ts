@@ -237,7 +237,7 @@ export function endpointRoutes({ db, box, redis, queue, logger, config, resolver
           const result = await updateEndpointReplayingMissed(db, application.id, params.endpointId, patch);
           if (!result) throw notFound("endpoint", params.endpointId);
           await announce(result.endpoint.id);
-          await enqueueAccepted(queue, logger, [result.replayedDeliveryIds]);
+          await enqueueAccepted(queue, logger, result.replayedDeliveryIds);
           return { ...toEndpointOut(result.endpoint), replayedMissed: result.replayedDeliveryIds.length };
         }
         const endpoint = await updateEndpoint(db, application.id, params.endpointId, patch);
@@ -320,7 +320,7 @@ export function endpointRoutes({ db, box, redis, queue, logger, config, resolver
         announceStreamEvents(redis, config.queuePrefix, application.id, logger);
         const [delivery] = result.deliveries;
         if (!delivery) throw new Error("test event created no delivery");
-        await enqueueAccepted(queue, logger, [[delivery.id]]);
+        await enqueueAccepted(queue, logger, [delivery.id]);
         return { id: result.event.id, deliveryId: delivery.id };
       },
     }),

@@ -12,9 +12,6 @@ import { appIdParam } from "./common.js";
 import { ingestBody, ingestOut } from "./events.js";
 
 export const MAX_BATCH_EVENTS = 1_000;
-/** Deliveries per queued fan-out: each travels as one job carrying the others (see enqueueFanOuts),
- * which should stay a modest Redis value. */
-const ENQUEUE_CHUNK = 1_000;
 
 const batchBody = z.strictObject({
   events: z.array(ingestBody).min(1).max(MAX_BATCH_EVENTS),
@@ -56,11 +53,7 @@ export function batchEventRoutes({ db, queue, redis, logger, config }: ApiDeps) 
           announceStreamEvents(redis, config.queuePrefix, application.id, logger);
         }
         const { deliveryIds, unwrittenEventIds } = ingestedWork(results);
-        const fanOuts: string[][] = [];
-        for (let start = 0; start < deliveryIds.length; start += ENQUEUE_CHUNK) {
-          fanOuts.push(deliveryIds.slice(start, start + ENQUEUE_CHUNK));
-        }
-        await enqueueAccepted(queue, logger, fanOuts, { unwrittenEventIds });
+        await enqueueAccepted(queue, logger, deliveryIds, { unwrittenEventIds });
         return {
           data: results.map((result) => ({
             id: result.event.id,
