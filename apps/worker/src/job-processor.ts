@@ -5,8 +5,7 @@
 // - deliver-batch: attempt each delivery it carries, side by side; one that needs a later try goes on
 //   as its own delayed job;
 // - deliver: attempt one delivery; a later try is the same job, delayed.
-import type { Database } from "@hookline/db";
-import { writePendingFanOuts } from "@hookline/db";
+import { type Database, writePendingFanOuts } from "@hookline/db";
 import {
   DELIVERY_BATCH_JOB_NAME,
   type DeliveryQueue,
