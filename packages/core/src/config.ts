@@ -92,9 +92,9 @@ export const configSchema = z.object({
     .default(4 * 1024 * 1024),
   /** Single-event ingest statements each API instance has in flight at once. Requests that arrive
    * while all are busy wait and share the next statement and commit (group commit): one round trip,
-   * one WAL flush and one Redis call for the group. 1 groups the most; higher trades grouping for
-   * parallel commits. */
-  HOOKLINE_INGEST_WRITERS: z.coerce.number().int().min(1).max(100).default(2),
+   * one WAL flush and one Redis call for the group. 1 groups the most (the API's cheapest per event,
+   * docs/performance.md finding 20); higher trades grouping for parallel commits. */
+  HOOKLINE_INGEST_WRITERS: z.coerce.number().int().min(1).max(100).default(1),
   /** How long the API trusts an API key it has looked up before asking Postgres again: a revoked
    * key keeps working for at most this long on each API instance. "0s" looks every request up. */
   HOOKLINE_AUTH_CACHE_TTL: duration("5s"),
