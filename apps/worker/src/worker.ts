@@ -1,6 +1,7 @@
-// Wires the delivery worker: BullMQ consumer → job processor → deliver() stages, plus the endpoint cache, the
-// endpoint gate (in-flight cap, circuit breaker), the batched recorder, operational events, the
-// reconciler and the endpoint health sweep. `startWorker` is what main.ts and the tests call.
+// Wires the delivery worker: BullMQ consumer → job processor → deliver() stages, plus the endpoint
+// cache, the endpoint gate (in-flight cap, circuit breaker), the delivery slots, the batched
+// recorder, operational events, the reconciler and the endpoint health sweep. `startWorker` is what
+// main.ts and the tests call.
 import type { LookupFunction } from "node:net";
 import {
   type BreakerTransition,
