@@ -2,9 +2,16 @@
 // event to more (FAN_OUT_WRITTEN_AT_INGEST_MAX) leaves the API as one row of matched endpoints and one
 // write-deliveries job: the worker writes the deliveries ingest announced, by the same ids, and every
 // endpoint gets the event exactly once — also when Redis lost the job (the reconciler) or an endpoint
-// went away in between.
+// went away in between. Deliveries accepted together travel in batch jobs: one of the batch that
+// fails is retried by its own delayed job (job id = delivery id), and a batch taken again (after a
+// crash, or a failed write) sends nothing it already attempted.
 import { FAN_OUT_WRITTEN_AT_INGEST_MAX } from "@hookline/db";
-import { DELIVERY_QUEUE_NAME, WRITE_DELIVERIES_JOB_NAME } from "@hookline/queue";
+import {
+  DELIVERY_BATCH_JOB_NAME,
+  DELIVERY_JOB_OPTIONS,
+  DELIVERY_QUEUE_NAME,
+  WRITE_DELIVERIES_JOB_NAME,
+} from "@hookline/queue";
 import { type Platform, type Receiver, startPlatform, startReceiver, waitFor } from "@hookline/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -17,12 +24,13 @@ let queue: Queue;
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  platform = await startPlatform({ worker: false });
+  platform = await startPlatform({ worker: false, env: { HOOKLINE_RETRY_SCHEDULE: "300ms,1h" } });
   redis = new Redis(platform.config.redisUrl);
   queue = new Queue(DELIVERY_QUEUE_NAME, { connection: redis, prefix: platform.config.queuePrefix });
 });
 afterEach(async () => {
   await platform.stopWorker();
+  receiver.setScript(() => ({ status: 204 }));
 });
 afterAll(async () => {
   await queue?.close();
@@ -74,8 +82,10 @@ async function pendingEndpoints(eventId: string): Promise<string[] | undefined> 
   return rows[0]?.endpoint_ids;
 }
 
-const requestsTo = (appId: string) =>
-  receiver.requests.filter((request) => request.path.startsWith(`/${appId}/`));
+const requestsTo = (appId: string, index?: number) =>
+  receiver.requests.filter((request) =>
+    index === undefined ? request.path.startsWith(`/${appId}/`) : request.path === `/${appId}/${index}`,
+  );
 
 /** Waits for `count` requests to the tenant's endpoints, then a little longer for any extra one. */
 async function expectDeliveredOnce(appId: string, count: number, eventId: string) {
@@ -173,5 +183,80 @@ describe("fan-out", () => {
 
     await platform.startWorker();
     await expectDeliveredOnce(tenant.appId, FAN_OUT_WRITTEN_AT_INGEST_MAX, sent.body.id);
+  });
+});
+
+describe("batch jobs", () => {
+  /** One event to the tenant's endpoints: written at ingest, queued as one batch job. */
+  async function sentAsBatch(tenant: Awaited<ReturnType<typeof tenantWithEndpoints>>) {
+    const sent = await send(tenant, { eventType: "order.created", payload: { batch: true } });
+    expect(sent.status).toBe(202);
+    const ids = sent.body.deliveries.map((delivery: { id: string }) => delivery.id) as string[];
+    const batchJobId = `batch-${ids[0]}`;
+    expect((await queue.getJob(batchJobId))?.data).toEqual({ deliveryIds: ids });
+    return { eventId: sent.body.id as string, ids, batchJobId };
+  }
+
+  async function deliveryRow(id: string) {
+    const { rows } = await platform.db.$client.query<{ status: string; round_attempts: number }>(
+      "select status, round_attempts from deliveries where id = $1",
+      [id],
+    );
+    return rows[0];
+  }
+
+  it("retries a failed delivery of a batch as its own job, and delivers the others once", async () => {
+    const tenant = await tenantWithEndpoints(3);
+    const { eventId, ids } = await sentAsBatch(tenant);
+    let failures = 0;
+    receiver.setScript((request) =>
+      request.path === `/${tenant.appId}/1` && failures++ === 0 ? { status: 500 } : { status: 204 },
+    );
+    await platform.startWorker();
+
+    await waitFor(() => requestsTo(tenant.appId).length >= 4, { what: "3 deliveries and 1 retry" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(requestsTo(tenant.appId, 0)).toHaveLength(1);
+    expect(requestsTo(tenant.appId, 1)).toHaveLength(2);
+    expect(requestsTo(tenant.appId, 2)).toHaveLength(1);
+    expect(new Set(requestsTo(tenant.appId).map((request) => request.headers["webhook-id"]))).toEqual(
+      new Set([eventId]),
+    );
+    for (const id of ids) {
+      await waitFor(async () => (await deliveryRow(id))?.status === "succeeded", { what: `${id} recorded` });
+    }
+  });
+
+  it("taken again, a batch sends nothing it already attempted; the next try waits in its own job", async () => {
+    const tenant = await tenantWithEndpoints(2);
+    const { ids, batchJobId } = await sentAsBatch(tenant);
+    receiver.setScript((request) =>
+      request.path === `/${tenant.appId}/1` ? { status: 500 } : { status: 204 },
+    );
+    await platform.startWorker();
+    const [delivered, failing] = ids as [string, string];
+
+    await waitFor(async () => (await deliveryRow(failing))?.round_attempts === 2, {
+      what: "the failing delivery's first try and its retry",
+    });
+    await waitFor(async () => (await deliveryRow(delivered))?.status === "succeeded", {
+      what: "the other delivery recorded",
+    });
+    // The next try is an hour out, in the delivery's own delayed job.
+    const retry = await waitFor(() => queue.getJob(failing), { what: "the failing delivery's own job" });
+    expect(await retry.isDelayed()).toBe(true);
+    expect(await queue.getJob(batchJobId)).toBeUndefined();
+    expect(requestsTo(tenant.appId)).toHaveLength(3);
+
+    // The same batch again, as a stalled job taken over after a crash would be.
+    await queue.add(
+      DELIVERY_BATCH_JOB_NAME,
+      { deliveryIds: ids },
+      { ...DELIVERY_JOB_OPTIONS, jobId: batchJobId },
+    );
+    await waitFor(async () => (await queue.getJob(batchJobId)) === undefined, { what: "the batch done" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(requestsTo(tenant.appId)).toHaveLength(3);
+    expect(await deliveryRow(failing)).toEqual({ status: "pending", round_attempts: 2 });
   });
 });
