@@ -36,6 +36,22 @@ async function tenantWithEndpoints(filters: string[][]) {
   return { ...tenant, endpointIds, batchPath: `/v1/applications/${tenant.appId}/events/batch` };
 }
 
+/** Posts `events` as one batch and expects it accepted; returns the answer's events. */
+async function acceptedBatch<T>(
+  tenant: { batchPath: string; producerKey: string },
+  events: { eventType: string; payload: unknown }[],
+): Promise<T[]> {
+  const response = await platform.call("POST", tenant.batchPath, {
+    key: tenant.producerKey,
+    body: { events },
+  });
+  expect(response.status, JSON.stringify(response.body)).toBe(202);
+  return response.body.data as T[];
+}
+
+const requestsTo = (appId: string) =>
+  receiver.requests.filter((request) => request.path.startsWith(`/${appId}/`));
+
 async function eventCount(appId: string): Promise<number> {
   const list = await platform.call("GET", `/v1/applications/${appId}/events?limit=250`);
   return list.body.data.length;
@@ -55,17 +71,12 @@ describe("batch ingest", () => {
       { eventType: "order.paid", payload: { n: 1 } },
       { eventType: "order.created", payload: { n: 2 } },
     ];
-    const response = await platform.call("POST", tenant.batchPath, {
-      key: tenant.producerKey,
-      body: { events },
-    });
-    expect(response.status, JSON.stringify(response.body)).toBe(202);
-    const data = response.body.data as {
+    const data = await acceptedBatch<{
       id: string;
       eventType: string;
       duplicate: boolean;
       deliveries: { endpointId: string }[];
-    }[];
+    }>(tenant, events);
     expect(data.map((event) => event.eventType)).toEqual(["order.created", "order.paid", "order.created"]);
     expect(data.map((event) => event.deliveries.length)).toEqual([1, 2, 1]);
     expect(data[1]?.deliveries.map((delivery) => delivery.endpointId).sort()).toEqual(
@@ -73,13 +84,8 @@ describe("batch ingest", () => {
     );
     expect(data.every((event) => !event.duplicate)).toBe(true);
 
-    await waitFor(
-      () => receiver.requests.filter((request) => request.path.startsWith(`/${tenant.appId}/`)).length >= 4,
-      {
-        what: "4 deliveries",
-      },
-    );
-    const got = receiver.requests.filter((request) => request.path.startsWith(`/${tenant.appId}/`));
+    await waitFor(() => requestsTo(tenant.appId).length >= 4, { what: "4 deliveries" });
+    const got = requestsTo(tenant.appId);
     const bodies = got.map((request) => JSON.parse(request.body) as { data: { n: number } });
     expect(bodies.map((body) => body.data.n).sort()).toEqual([0, 1, 1, 2]);
     expect(new Set(got.map((request) => request.headers["webhook-id"]))).toEqual(
@@ -96,23 +102,17 @@ describe("batch ingest", () => {
       { eventType: "order.created", payload: { n: 1 } },
       { eventType: "order.paid", payload: { n: 2 } },
     ];
-    const response = await platform.call("POST", tenant.batchPath, {
-      key: tenant.producerKey,
-      body: { events },
-    });
-    expect(response.status, JSON.stringify(response.body)).toBe(202);
-    const data = response.body.data as { id: string; deliveries: { id: string }[] }[];
+    const data = await acceptedBatch<{ id: string; deliveries: { id: string }[] }>(tenant, events);
     expect(data.map((event) => event.deliveries.length)).toEqual([5, 4, 5]);
 
-    const mine = () => receiver.requests.filter((request) => request.path.startsWith(`/${tenant.appId}/`));
-    await waitFor(() => mine().length >= 14, { what: "14 deliveries" });
+    await waitFor(() => requestsTo(tenant.appId).length >= 14, { what: "14 deliveries" });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const byEvent = new Map<string, Set<string>>();
-    for (const request of mine()) {
+    for (const request of requestsTo(tenant.appId)) {
       const id = request.headers["webhook-id"] as string;
       byEvent.set(id, (byEvent.get(id) ?? new Set()).add(request.path));
     }
-    expect(mine()).toHaveLength(14);
+    expect(requestsTo(tenant.appId)).toHaveLength(14);
     expect(data.map((event) => byEvent.get(event.id)?.size)).toEqual([5, 4, 5]);
   });
 
