@@ -10,6 +10,9 @@ export type Sizes = {
   /** Connections of the closed-loop ingest runs (Hookline and the Express baseline alike). */
   ingestConnections: number;
   ingestSeconds: number;
+  /** Load on each side before the ingest rounds, so both are measured with their code compiled by
+   * V8's optimizing tiers rather than part-way there. */
+  ingestWarmupSeconds: number;
   /** Rounds of single-event ingest, alternating with the Express baseline's. */
   ingestRounds: number;
   baselineJobs: number;
@@ -32,6 +35,7 @@ export const SIZES: Record<"quick" | "full", Sizes> = {
   quick: {
     ingestConnections: 10,
     ingestSeconds: 3,
+    ingestWarmupSeconds: 1,
     ingestRounds: 2,
     baselineJobs: 3_000,
     batchSize: 1_000,
@@ -50,6 +54,7 @@ export const SIZES: Record<"quick" | "full", Sizes> = {
   full: {
     ingestConnections: 10,
     ingestSeconds: 5,
+    ingestWarmupSeconds: 5,
     ingestRounds: 3,
     baselineJobs: 20_000,
     batchSize: 1_000,
