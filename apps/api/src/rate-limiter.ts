@@ -8,9 +8,9 @@ import type { Redis } from "ioredis";
 import { HttpProblem } from "./problem.js";
 
 export type RateLimit = {
-  /** Sustained requests per second per subject. */
+  /** Sustained events per second per subject. */
   perSecond: number;
-  /** Requests a subject may make at once after being idle. */
+  /** Events a subject may send at once after being idle. */
   burst: number;
 };
 
@@ -22,8 +22,9 @@ export type RateDecision =
 
 export type RateLimiter = {
   readonly limit: RateLimit;
-  /** Takes one token from `subject`'s bucket. Never rejects. */
-  take(subject: string): Promise<RateDecision>;
+  /** Takes `cost` tokens (default 1; at most `limit.burst`) from `subject`'s bucket, all or none.
+   * Never rejects. */
+  take(subject: string, cost?: number): Promise<RateDecision>;
 };
 
 export type RedisRateLimiterOptions = {
@@ -38,20 +39,22 @@ export type RedisRateLimiterOptions = {
   warnEveryMs?: number;
 };
 
-// KEYS[1] bucket; ARGV[1] µs between requests; ARGV[2] burst. The stored value is the "theoretical
-// arrival time": when the bucket would be full again. Returns {1, remaining} or {0, µs to wait}.
+// KEYS[1] bucket; ARGV[1] µs per token; ARGV[2] burst; ARGV[3] tokens to take. The stored value is
+// the "theoretical arrival time": when the bucket would be full again. Returns {1, remaining} or
+// {0, µs until all the tokens are there}.
 const GCRA = `
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local allowAt = tat - (burst - 1) * interval
+local nextTat = tat + cost * interval
+local allowAt = nextTat - burst * interval
 if now < allowAt then return {0, allowAt - now} end
-local nextTat = tat + interval
 redis.call('SET', KEYS[1], string.format('%d', nextTat), 'PX', math.ceil((nextTat - now) / 1000) + 1000)
-return {1, math.floor((now - (nextTat - burst * interval)) / interval)}
+return {1, math.floor((now - allowAt) / interval)}
 `;
 const GCRA_SHA = createHash("sha1").update(GCRA).digest("hex");
 
@@ -68,8 +71,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const warnEveryMs = options.warnEveryMs ?? 30_000;
   let lastWarning = 0;
 
-  async function run(key: string): Promise<[number, number]> {
-    const args = [1, key, intervalUs, limit.burst] as const;
+  async function run(key: string, cost: number): Promise<[number, number]> {
+    const args = [1, key, intervalUs, limit.burst, cost] as const;
     try {
       return (await redis.evalsha(GCRA_SHA, ...args)) as [number, number];
     } catch (error) {
@@ -80,13 +83,13 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
 
   return {
     limit,
-    async take(subject) {
+    async take(subject, cost = 1) {
       let timer: NodeJS.Timeout | undefined;
       try {
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         });
-        const [allowed, value] = await Promise.race([run(`${options.keyPrefix}:${subject}`), timeout]);
+        const [allowed, value] = await Promise.race([run(`${options.keyPrefix}:${subject}`, cost), timeout]);
         return allowed === 1
           ? { kind: "allowed", remaining: value }
           : { kind: "limited", retryAfterMs: Math.ceil(value / 1000) };
@@ -108,16 +111,28 @@ export type RateLimitName = "ingest";
 
 export type RateLimiters = Partial<Record<RateLimitName, RateLimiter>>;
 
-/** Takes a token for `keyId`, or throws the 429 problem with Retry-After. No limiter: no limit. */
-export async function enforceRateLimit(limiter: RateLimiter | undefined, keyId: string): Promise<void> {
+/** Takes `events` tokens for `keyId`, or throws the 429 problem with Retry-After; more events than
+ * the burst could never pass, so they get 413 at once instead of a wait that would not help. No
+ * limiter: no limit. */
+export async function enforceRateLimit(
+  limiter: RateLimiter | undefined,
+  keyId: string,
+  events = 1,
+): Promise<void> {
   if (!limiter) return;
-  const decision = await limiter.take(keyId);
+  const { perSecond, burst } = limiter.limit;
+  if (events > burst) {
+    throw new HttpProblem(
+      "payload-too-large",
+      `this request holds ${events} events; an API key may send at most ${burst} at once here (${perSecond} per second); split it`,
+    );
+  }
+  const decision = await limiter.take(keyId, events);
   if (decision.kind !== "limited") return;
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-  const { perSecond, burst } = limiter.limit;
   throw new HttpProblem(
     "rate-limited",
-    `this API key may make ${perSecond} requests per second here (bursts of ${burst}); retry in ${seconds} s`,
+    `this API key may send ${perSecond} events per second here (bursts of ${burst}); retry in ${seconds} s`,
     { retryAfterSeconds: seconds },
   );
 }

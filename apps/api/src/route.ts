@@ -29,8 +29,10 @@ export type RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodType, R
   tags: string[];
   /** Who may call it. Routes under `:appId` also require a bound key to match the application. */
   roles: readonly Role[];
-  /** A per-key rate limit this operation counts against (checked after the role, before any work). */
+  /** A per-key rate limit this operation counts against (checked once the request is valid, before
+   * any work): one event per request, or what `rateLimitCost` counts in its body. */
   rateLimit?: RateLimitName;
+  rateLimitCost?: (body: z.output<B>) => number;
   params?: P;
   query?: Q;
   body?: B;
@@ -73,7 +75,6 @@ export function mountRoute(router: Router, route: AnyRoute, options: MountOption
       if (!named || !canAccessApplication(principal, named.id)) throw notFound("application", appId);
     }
     requireRole(principal, route.roles);
-    if (route.rateLimit) await enforceRateLimit(options.rateLimiters?.[route.rateLimit], principal.keyId);
     const application = scoped ? await options.findApplication(appId) : undefined;
     if (scoped && (!application || !canAccessApplication(principal, application.id))) {
       throw notFound("application", appId);
@@ -93,6 +94,10 @@ export function mountRoute(router: Router, route: AnyRoute, options: MountOption
       req,
       res,
     };
+    if (route.rateLimit) {
+      const cost = route.rateLimitCost?.(ctx.body) ?? 1;
+      await enforceRateLimit(options.rateLimiters?.[route.rateLimit], principal.keyId, cost);
+    }
     const result = await route.handler(ctx);
     if (options.validateResponses) {
       const checked = route.response.safeParse(result);

@@ -1,5 +1,5 @@
 // The per-key rate limit on ingest: a burst over the limit gets 429 problem+json with Retry-After,
-// other keys are unaffected, the bucket is shared by API instances (it lives in Redis), and when
+// a batch counts each of its events, other keys are unaffected, the bucket is shared by API instances (it lives in Redis), and when
 // Redis is away ingest keeps working on Postgres alone.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -79,7 +79,7 @@ describe("ingest rate limit through the API", () => {
       type: "/problems/rate-limited",
       title: expect.any(String),
       status: 429,
-      detail: expect.stringMatching(/1 requests per second/),
+      detail: expect.stringMatching(/1 events per second/),
     });
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(Number.isInteger(retryAfter)).toBe(true);
@@ -103,6 +103,43 @@ describe("ingest rate limit through the API", () => {
       intervalMs: 250,
       what: "the bucket to refill",
     });
+  });
+
+  it("counts each event of a batch, refuses a batch the bucket cannot hold yet, and one larger than the burst at once", async () => {
+    const tenant = await platform.createTenant("batches");
+    const batch = (size: number, from: number) =>
+      platform.call("POST", `/v1/applications/${tenant.appId}/events/batch`, {
+        key: tenant.producerKey,
+        body: {
+          events: Array.from({ length: size }, (_, i) => ({
+            eventType: "rate.test",
+            payload: { n: from + i },
+          })),
+        },
+      });
+    expect((await batch(4, 0)).status).toBe(202);
+    // One token of the burst of 5 is left: a batch of 2 waits, a single event passes.
+    const refused = await batch(2, 4);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await send(tenant.appId, tenant.producerKey, 6)).status).toBe(202);
+
+    const tooLarge = await batch(6, 7);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get("content-type")).toContain("application/problem+json");
+    expect(tooLarge.body).toMatchObject({
+      type: "/problems/payload-too-large",
+      status: 413,
+      detail: expect.stringMatching(/holds 6 events; an API key may send at most 5 at once/),
+    });
+
+    const list = await platform.call("GET", `/v1/applications/${tenant.appId}/events`, {
+      key: tenant.producerKey,
+    });
+    expect(list.body.data.map((event: { payload: { n: number } }) => event.payload.n).sort()).toEqual([
+      0, 1, 2, 3, 6,
+    ]);
   });
 
   it("does not count requests the key may not make at all", async () => {
@@ -151,6 +188,26 @@ describe("Redis rate limiter", () => {
       expect(limited.retryAfterMs).toBeLessThanOrEqual(10_000);
     }
     expect((await first.take("key_b")).kind).toBe("allowed");
+  });
+
+  it("takes several tokens at once, all or none", async () => {
+    const limiter = createRedisRateLimiter({
+      redis: await readyConnection(),
+      keyPrefix: `${prefix}:cost`,
+      limit: { perSecond: 0.1, burst: 5 },
+      logger: silent,
+    });
+    expect(await limiter.take("key_a", 3)).toEqual({ kind: "allowed", remaining: 2 });
+    const limited = await limiter.take("key_a", 3);
+    expect(limited.kind).toBe("limited");
+    // One token short, at one per 10 s.
+    if (limited.kind === "limited") {
+      expect(limited.retryAfterMs).toBeGreaterThan(9_000);
+      expect(limited.retryAfterMs).toBeLessThanOrEqual(10_000);
+    }
+    // The refused take left its tokens in the bucket.
+    expect(await limiter.take("key_a", 2)).toEqual({ kind: "allowed", remaining: 0 });
+    expect((await limiter.take("key_a")).kind).toBe("limited");
   });
 
   it("lets requests through and warns once when Redis refuses connections", async () => {

@@ -29,6 +29,8 @@ export function batchEventRoutes({ db, queue, redis, logger, config }: ApiDeps) 
       tags: ["Events"],
       roles: ["producer", "admin"],
       rateLimit: "ingest",
+      // Each event counts against the key's limit, as one sent alone would.
+      rateLimitCost: (body) => body.events.length,
       params: z.strictObject({ appId: appIdParam }),
       body: batchBody,
       status: 202,
