@@ -19,9 +19,10 @@ import { activeSecrets, type CachedEndpoint } from "./endpoint-cache.js";
 import type { EndpointGate } from "./endpoint-gate.js";
 import type { OutgoingRequest, SendResult } from "./http-sender.js";
 
-/** What to send, or why there is nothing to send. */
+/** What to send, or why there is nothing to send (yet). */
 export type Prepared =
   | { kind: "skip"; reason: string }
+  | { kind: "not-due"; at: Date }
   | { kind: "endpoint-disabled"; delivery: DeliveryForAttempt; endpoint: CachedEndpoint }
   | { kind: "send"; delivery: DeliveryForAttempt; endpoint: CachedEndpoint; request: OutgoingRequest };
 
@@ -51,6 +52,9 @@ export type DeliverOptions = {
   onlyUnattempted?: boolean;
 };
 
+/** How early a job may run and still attempt its delivery. */
+const DUE_MARGIN_MS = 1_000;
+
 export async function deliver(
   deliveryId: string,
   deps: DeliverDeps,
@@ -59,6 +63,7 @@ export async function deliver(
   const now = deps.now ?? (() => new Date());
   const prepared = await prepare(deliveryId, deps, now(), options);
   if (prepared.kind === "skip") return { kind: "complete", reason: prepared.reason };
+  if (prepared.kind === "not-due") return { kind: "delay", at: prepared.at };
 
   if (prepared.kind === "endpoint-disabled") {
     const attemptedAt = now();
@@ -126,6 +131,11 @@ export async function prepare(
   if (delivery.status !== "pending") return { kind: "skip", reason: `delivery already ${delivery.status}` };
   if (options.onlyUnattempted && delivery.roundAttempts > 0)
     return { kind: "skip", reason: "delivery attempted since it was queued; its own job has it" };
+  // A second job for the delivery (the reconciler's, added while the batch carrying it waited in a
+  // backlog) must not bring a scheduled retry forward. The margin absorbs clock skew between the
+  // processes that set the time and the one reading it.
+  const dueAt = delivery.nextAttemptAt?.getTime() ?? 0;
+  if (dueAt - now.getTime() > DUE_MARGIN_MS) return { kind: "not-due", at: new Date(dueAt) };
   const endpoint = await deps.loadEndpoint(delivery.endpointId);
   if (!endpoint) return { kind: "skip", reason: "endpoint no longer exists" };
   if (endpoint.disabled) return { kind: "endpoint-disabled", delivery, endpoint };

@@ -5,6 +5,7 @@
 // - deliver-batch: attempt each delivery it carries, side by side; one that needs a later try goes on
 //   as its own delayed job;
 // - deliver: attempt one delivery; a later try is the same job, delayed.
+// Either way a delivery is attempted by one job at a time in this process (deliveries-in-flight.ts).
 import { type Database, writePendingFanOuts } from "@hookline/db";
 import {
   DELIVERY_BATCH_JOB_NAME,
@@ -19,6 +20,7 @@ import {
 } from "@hookline/queue";
 import { DelayedError, type Job } from "bullmq";
 import { type DeliverDeps, deliver } from "./deliver.js";
+import { createDeliveriesInFlight } from "./deliveries-in-flight.js";
 import type { DeliverySlots } from "./delivery-slots.js";
 
 export type JobProcessorDeps = {
@@ -29,14 +31,19 @@ export type JobProcessorDeps = {
 };
 
 export function createJobProcessor({ db, queue, slots, deliverDeps }: JobProcessorDeps) {
+  const inFlight = createDeliveriesInFlight();
+
   /** Attempts every delivery of a batch. The job completes once each is recorded (or has its own
    * job for its next try); if any could not be, it fails after the others finished, and its retry
    * skips what this run already attempted. */
   async function deliverBatch(deliveryIds: readonly string[]): Promise<void> {
     const settled = await Promise.allSettled(
       deliveryIds.map(async (deliveryId) => {
-        const outcome = await slots.run(() => deliver(deliveryId, deliverDeps, { onlyUnattempted: true }));
-        if (outcome.kind === "delay" || outcome.kind === "defer")
+        const outcome = await inFlight.runUnlessBusy(deliveryId, () =>
+          slots.run(() => deliver(deliveryId, deliverDeps, { onlyUnattempted: true })),
+        );
+        // Undefined: the delivery's own job is attempting it, and takes care of what follows.
+        if (outcome?.kind === "delay" || outcome?.kind === "defer")
           await enqueueDelivery(queue, deliveryId, outcome.at);
       }),
     );
@@ -55,7 +62,9 @@ export function createJobProcessor({ db, queue, slots, deliverDeps }: JobProcess
       return;
     }
     const { deliveryId } = deliveryJobSchema.parse(job.data);
-    const outcome = await slots.run(() => deliver(deliveryId, deliverDeps));
+    const outcome = await inFlight.runAfterOthers(deliveryId, () =>
+      slots.run(() => deliver(deliveryId, deliverDeps)),
+    );
     if (outcome.kind === "delay" || outcome.kind === "defer") {
       // Same job, same id, later: the delivery keeps its place and its webhook-id. A deferral frees
       // this worker slot for deliveries to other endpoints.

@@ -3,16 +3,26 @@
 // write-deliveries job: the worker writes the deliveries ingest announced, by the same ids, and every
 // endpoint gets the event exactly once — also when Redis lost the job (the reconciler) or an endpoint
 // went away in between. Deliveries accepted together travel in batch jobs: one of the batch that
-// fails is retried by its own delayed job (job id = delivery id), and a batch taken again (after a
-// crash, or a failed write) sends nothing it already attempted.
+// fails is retried by its own delayed job (job id = delivery id), a batch taken again (after a
+// crash, or a failed write) sends nothing it already attempted, and a delivery's own job added
+// while its batch waited (as the reconciler does in a long backlog) neither sends it beside the
+// batch nor brings its retry forward.
 import { FAN_OUT_WRITTEN_AT_INGEST_MAX } from "@hookline/db";
 import {
   DELIVERY_BATCH_JOB_NAME,
+  DELIVERY_JOB_NAME,
   DELIVERY_JOB_OPTIONS,
   DELIVERY_QUEUE_NAME,
   WRITE_DELIVERIES_JOB_NAME,
 } from "@hookline/queue";
-import { type Platform, type Receiver, startPlatform, startReceiver, waitFor } from "@hookline/testing";
+import {
+  type Platform,
+  type ReceivedRequest,
+  type Receiver,
+  startPlatform,
+  startReceiver,
+  waitFor,
+} from "@hookline/testing";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -258,5 +268,59 @@ describe("batch jobs", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(requestsTo(tenant.appId)).toHaveLength(3);
     expect(await deliveryRow(failing)).toEqual({ status: "pending", round_attempts: 2 });
+  });
+
+  /** The delivery's own job, as the reconciler adds it for an overdue delivery. */
+  const addOwnJob = (deliveryId: string) =>
+    queue.add(DELIVERY_JOB_NAME, { deliveryId }, { ...DELIVERY_JOB_OPTIONS, jobId: deliveryId });
+
+  it("does not send a delivery again through its own job while its batch's attempt is under way", async () => {
+    const tenant = await tenantWithEndpoints(2);
+    const { ids, batchJobId } = await sentAsBatch(tenant);
+    const [slow] = ids as [string, string];
+    await addOwnJob(slow);
+    receiver.setScript((request) =>
+      request.path === `/${tenant.appId}/0` ? { status: 204, delayMs: 800 } : { status: 204 },
+    );
+    await platform.startWorker();
+
+    await waitFor(async () => (await deliveryRow(slow))?.status === "succeeded", {
+      what: "the slow delivery",
+    });
+    await waitFor(
+      async () => (await queue.getJob(batchJobId)) === undefined && (await queue.getJob(slow)) === undefined,
+      { what: "both jobs done" },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(requestsTo(tenant.appId, 0)).toHaveLength(1);
+    expect(requestsTo(tenant.appId, 1)).toHaveLength(1);
+    expect(await deliveryRow(slow)).toEqual({ status: "succeeded", round_attempts: 1 });
+  });
+
+  it("a delivery's own job waits for the retry its batch scheduled instead of trying again at once", async () => {
+    const tenant = await tenantWithEndpoints(2);
+    const patched = await platform.call(
+      "PATCH",
+      `/v1/applications/${tenant.appId}/endpoints/${tenant.endpointIds[1]}`,
+      { key: tenant.partnerKey, body: { retrySchedule: ["3s", "1h"] } },
+    );
+    expect(patched.status).toBe(200);
+    const { ids } = await sentAsBatch(tenant);
+    const failing = ids[1] as string;
+    await addOwnJob(failing);
+    receiver.setScript((request) =>
+      request.path === `/${tenant.appId}/1` ? { status: 500 } : { status: 204 },
+    );
+    await platform.startWorker();
+
+    await waitFor(() => requestsTo(tenant.appId, 1).length >= 2, { what: "the retry", timeoutMs: 10_000 });
+    const [first, retry] = requestsTo(tenant.appId, 1) as [ReceivedRequest, ReceivedRequest];
+    // The schedule's 3 s, not at once after the batch's try. They count from when that try began,
+    // which on a busy machine is a few hundred ms before it arrived.
+    expect(retry.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(2_000);
+    await waitFor(async () => (await deliveryRow(failing))?.round_attempts === 2, {
+      what: "the retry recorded",
+    });
+    expect(requestsTo(tenant.appId, 0)).toHaveLength(1);
   });
 });

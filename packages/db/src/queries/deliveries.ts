@@ -62,6 +62,7 @@ export async function loadDeliveryForAttempt(db: Executor, id: string) {
       applicationId: deliveries.applicationId,
       attemptCount: deliveries.attemptCount,
       roundAttempts: deliveries.roundAttempts,
+      nextAttemptAt: deliveries.nextAttemptAt,
       eventId: events.id,
       eventType: events.eventType,
       payload: events.payload,
@@ -80,7 +81,7 @@ export type DeliveryForAttempt = NonNullable<Awaited<ReturnType<typeof loadDeliv
 // builder cost more CPU than the query on the delivery hot path).
 const DELIVERIES_FOR_ATTEMPT_SQL = `
 select d.id, d.status, d.endpoint_id, d.application_id, d.attempt_count, d.round_attempts,
-       e.id as event_id, e.event_type, e.payload, e.created_at
+       d.next_attempt_at, e.id as event_id, e.event_type, e.payload, e.created_at
 from deliveries d join events e on e.id = d.event_id
 where d.id = any($1::text[])`;
 
@@ -91,6 +92,7 @@ type DeliveryForAttemptRow = {
   application_id: string;
   attempt_count: number;
   round_attempts: number;
+  next_attempt_at: Date | null;
   event_id: string;
   event_type: string;
   payload: unknown;
@@ -115,6 +117,7 @@ export async function loadDeliveriesForAttempt(
     applicationId: row.application_id,
     attemptCount: row.attempt_count,
     roundAttempts: row.round_attempts,
+    nextAttemptAt: row.next_attempt_at,
     eventId: row.event_id,
     eventType: row.event_type,
     payload: row.payload,
