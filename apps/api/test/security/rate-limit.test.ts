@@ -1,6 +1,6 @@
 // The per-key rate limit on ingest: a burst over the limit gets 429 problem+json with Retry-After,
-// a batch counts each of its events, other keys are unaffected, the bucket is shared by API instances (it lives in Redis), and when
-// Redis is away ingest keeps working on Postgres alone.
+// a batch counts each of its events, other keys are unaffected, the bucket is shared by API
+// instances (it lives in Redis), and when Redis is away ingest keeps working on Postgres alone.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
